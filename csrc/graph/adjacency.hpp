@@ -1,0 +1,237 @@
+// Mutable adjacency structures used while a generator builds a graph.
+//
+// Generators need O(1) `has_edge`, `add_edge`, `remove_edge` and `degree`
+// (WS rewiring asks them in its inner loop). Two interchangeable policies:
+//   * BitsetAdjacency: one bit row of ceil(n/64) words per node. Row u of a
+//     64-node graph is a single word, which the n <= 64 measure kernels read
+//     directly, so the design-space scan never materialises an edge list.
+//   * HashAdjacency: a hash set of edges, for graphs too large for n^2 bits.
+//   * SmallAdjacency: BitsetAdjacency's layout fixed at 64 nodes, on the stack
+//     of the worker, for the design-space hot path.
+// All enumerate edges as (u, v), u < v, in ascending order.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <unordered_set>
+#include <vector>
+
+#include "graph_types.hpp"
+
+namespace relsparse::graph {
+
+// Largest node count built with bit rows: 8192^2 bits = 8 MiB per thread.
+constexpr int64_t kBitsetMaxNodes = 8192;
+
+class BitsetAdjacency {
+ public:
+  void reset(int64_t n) {
+    n_ = n;
+    words_ = (n + 63) / 64;
+    bits_.assign(static_cast<size_t>(n * words_), 0);
+    degree_.assign(static_cast<size_t>(n), 0);
+    num_edges_ = 0;
+  }
+
+  int64_t num_nodes() const { return n_; }
+  int64_t num_edges() const { return num_edges_; }
+  int64_t words_per_row() const { return words_; }
+  int64_t degree(node_t u) const { return degree_[u]; }
+  const uint64_t* row(node_t u) const { return bits_.data() + u * words_; }
+
+  bool has_edge(node_t u, node_t v) const {
+    return (row(u)[v >> 6] >> (v & 63)) & 1U;
+  }
+
+  // Precondition: u != v and {u, v} absent.
+  void add_edge(node_t u, node_t v) {
+    flip(u, v);
+    flip(v, u);
+    ++degree_[u];
+    ++degree_[v];
+    ++num_edges_;
+  }
+
+  // Precondition: {u, v} present.
+  void remove_edge(node_t u, node_t v) {
+    flip(u, v);
+    flip(v, u);
+    --degree_[u];
+    --degree_[v];
+    --num_edges_;
+  }
+
+  template <class F>
+  void for_each_edge(F&& f) const {
+    for (int64_t u = 0; u < n_; ++u) {
+      const uint64_t* r = row(static_cast<node_t>(u));
+      // Only columns v > u: start at the word holding u + 1.
+      for (int64_t w = (u + 1) >> 6; w < words_; ++w) {
+        uint64_t bits = r[w];
+        if (w == ((u + 1) >> 6)) bits &= ~0ULL << ((u + 1) & 63);
+        while (bits) {
+          const int64_t v = (w << 6) + __builtin_ctzll(bits);
+          bits &= bits - 1;
+          f(static_cast<node_t>(u), static_cast<node_t>(v));
+        }
+      }
+    }
+  }
+
+  // Breadth-first reachability from node 0 over bit rows.
+  bool is_connected(std::vector<uint64_t>& scratch) const {
+    if (n_ <= 1) return true;
+    scratch.assign(static_cast<size_t>(2 * words_), 0);
+    uint64_t* seen = scratch.data();
+    std::vector<node_t> queue;
+    queue.reserve(static_cast<size_t>(n_));
+    seen[0] = 1;
+    queue.push_back(0);
+    for (size_t head = 0; head < queue.size(); ++head) {
+      const uint64_t* r = row(queue[head]);
+      for (int64_t w = 0; w < words_; ++w) {
+        uint64_t fresh = r[w] & ~seen[w];
+        seen[w] |= fresh;
+        while (fresh) {
+          queue.push_back(static_cast<node_t>((w << 6) + __builtin_ctzll(fresh)));
+          fresh &= fresh - 1;
+        }
+      }
+    }
+    return static_cast<int64_t>(queue.size()) == n_;
+  }
+
+ private:
+  void flip(node_t a, node_t b) { bits_[a * words_ + (b >> 6)] ^= 1ULL << (b & 63); }
+
+  int64_t n_ = 0;
+  int64_t words_ = 0;
+  int64_t num_edges_ = 0;
+  std::vector<uint64_t> bits_;
+  std::vector<int64_t> degree_;
+};
+
+class SmallAdjacency {
+ public:
+  static constexpr int64_t kMaxNodes = 64;
+
+  void reset(int64_t n) {
+    n_ = static_cast<int>(n);
+    num_edges_ = 0;
+    for (int v = 0; v < 64; ++v) rows_[v] = 0;
+    for (int v = 0; v < 64; ++v) degree_[v] = 0;
+  }
+
+  int64_t num_nodes() const { return n_; }
+  int64_t num_edges() const { return num_edges_; }
+  int64_t degree(node_t u) const { return degree_[u]; }
+  const uint64_t* row(node_t u) const { return rows_ + u; }
+  bool has_edge(node_t u, node_t v) const { return (rows_[u] >> v) & 1U; }
+
+  void add_edge(node_t u, node_t v) {
+    rows_[u] ^= 1ULL << v;
+    rows_[v] ^= 1ULL << u;
+    ++degree_[u];
+    ++degree_[v];
+    ++num_edges_;
+  }
+
+  void remove_edge(node_t u, node_t v) {
+    rows_[u] ^= 1ULL << v;
+    rows_[v] ^= 1ULL << u;
+    --degree_[u];
+    --degree_[v];
+    --num_edges_;
+  }
+
+  template <class F>
+  void for_each_edge(F&& f) const {
+    for (int u = 0; u < n_; ++u)
+      for (uint64_t bits = u == 63 ? 0 : rows_[u] & (~0ULL << (u + 1)); bits; bits &= bits - 1)
+        f(static_cast<node_t>(u), static_cast<node_t>(__builtin_ctzll(bits)));
+  }
+
+  bool is_connected(std::vector<uint64_t>&) const {
+    if (n_ <= 1) return true;
+    uint64_t seen = 1, frontier = 1;
+    while (frontier) {
+      uint64_t next = 0;
+      for (uint64_t f = frontier; f; f &= f - 1) next |= rows_[__builtin_ctzll(f)];
+      frontier = next & ~seen;
+      seen |= next;
+    }
+    return seen == (n_ == 64 ? ~0ULL : ((1ULL << n_) - 1));
+  }
+
+ private:
+  int n_ = 0;
+  int64_t num_edges_ = 0;
+  uint64_t rows_[64];
+  int32_t degree_[64];
+};
+
+class HashAdjacency {
+ public:
+  void reset(int64_t n) {
+    n_ = n;
+    edges_.clear();
+    degree_.assign(static_cast<size_t>(n), 0);
+  }
+
+  int64_t num_nodes() const { return n_; }
+  int64_t num_edges() const { return static_cast<int64_t>(edges_.size()); }
+  int64_t degree(node_t u) const { return degree_[u]; }
+  bool has_edge(node_t u, node_t v) const { return edges_.count(key(u, v)) != 0; }
+
+  void add_edge(node_t u, node_t v) {
+    edges_.insert(key(u, v));
+    ++degree_[u];
+    ++degree_[v];
+  }
+
+  void remove_edge(node_t u, node_t v) {
+    edges_.erase(key(u, v));
+    --degree_[u];
+    --degree_[v];
+  }
+
+  template <class F>
+  void for_each_edge(F&& f) const {
+    std::vector<uint64_t> sorted(edges_.begin(), edges_.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (uint64_t e : sorted) f(static_cast<node_t>(e >> 32), static_cast<node_t>(e & 0xffffffffU));
+  }
+
+  bool is_connected(std::vector<uint64_t>&) const {
+    if (n_ <= 1) return true;
+    std::vector<node_t> parent(static_cast<size_t>(n_));
+    for (int64_t i = 0; i < n_; ++i) parent[i] = static_cast<node_t>(i);
+    auto find = [&](node_t x) {
+      while (parent[x] != x) x = parent[x] = parent[parent[x]];
+      return x;
+    };
+    int64_t components = n_;
+    for (uint64_t e : edges_) {
+      const node_t a = find(static_cast<node_t>(e >> 32));
+      const node_t b = find(static_cast<node_t>(e & 0xffffffffU));
+      if (a != b) {
+        parent[a] = b;
+        --components;
+      }
+    }
+    return components == 1;
+  }
+
+ private:
+  static uint64_t key(node_t u, node_t v) {
+    if (u > v) std::swap(u, v);
+    return (static_cast<uint64_t>(u) << 32) | static_cast<uint32_t>(v);
+  }
+
+  int64_t n_ = 0;
+  std::unordered_set<uint64_t> edges_;
+  std::vector<int64_t> degree_;
+};
+
+}  // namespace relsparse::graph

@@ -1,0 +1,388 @@
+// The generator algorithms, written once over an adjacency policy
+// (BitsetAdjacency or HashAdjacency, see adjacency.hpp). Used by
+// generate_batch (which emits edge lists) and by the streaming scan (which
+// measures the adjacency in place).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "adjacency.hpp"
+#include "cpython_int_set.hpp"
+#include "generators.hpp"
+#include "python_random.hpp"
+
+namespace relsparse::graph {
+
+struct GeneratorScratch {
+  std::vector<uint64_t> bfs;
+  std::vector<int64_t> repeated_nodes;  // Barabási–Albert
+  CPythonIntSet targets;                // Barabási–Albert
+};
+
+namespace kernels {
+
+// Python's `round(x)` on a float: round half to even. std::nearbyint does
+// exactly this under the default rounding mode (FE_TONEAREST).
+inline int64_t python_round(double x) { return static_cast<int64_t>(std::nearbyint(x)); }
+
+template <class Adj>
+void add_if_absent(Adj& adj, int64_t u, int64_t v) {
+  if (!adj.has_edge(static_cast<node_t>(u), static_cast<node_t>(v)))
+    adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
+}
+
+template <class Adj>
+void complete(Adj& adj, int64_t n) {
+  adj.reset(n);
+  for (int64_t u = 0; u < n; ++u)
+    for (int64_t v = u + 1; v < n; ++v) adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
+}
+
+// Edges {i, (i + j) mod n} for j = 1..offsets, as networkx's ring lattice
+// and circulant_graph build them (duplicates collapse, as in nx.Graph).
+template <class Adj>
+void circulant(Adj& adj, int64_t n, int64_t offsets) {
+  for (int64_t j = 1; j <= offsets; ++j)
+    for (int64_t i = 0; i < n; ++i) add_if_absent(adj, i, (i + j) % n);
+}
+
+// Moves edge {u, v} to {u, w} for a uniformly drawn w that is neither u nor
+// a neighbour of u, giving up if u is adjacent to every node. The draws are
+// the reference's: choice() until accepted, the degree test after each
+// redraw, so the random streams stay in step.
+template <class Adj>
+void rewire_edge(Adj& adj, PythonRandom& rng, int64_t n, int64_t u, int64_t v) {
+  const auto uu = static_cast<node_t>(u);
+  const auto un = static_cast<uint64_t>(n);
+  if (adj.degree(uu) >= n - 1) {
+    // The reference draws once, finds it taken, draws again, sees the full
+    // degree and gives up: two draws, no change.
+    rng.randbelow(un);
+    rng.randbelow(un);
+    return;
+  }
+  node_t w = -1;
+  if constexpr (std::is_same_v<Adj, BitsetAdjacency> || std::is_same_v<Adj, SmallAdjacency>) {
+    if (n <= 64) {  // the free targets of u fit in one mask: not u, not a neighbour
+      const uint64_t all = n == 64 ? ~0ULL : ((1ULL << n) - 1);
+      w = static_cast<node_t>(rng.randbelow_in(un, all & ~adj.row(uu)[0] & ~(1ULL << u)));
+    }
+  }
+  if (w < 0) {
+    do w = static_cast<node_t>(rng.randbelow(un));
+    while (w == uu || adj.has_edge(uu, w));
+  }
+  if (!adj.has_edge(uu, static_cast<node_t>(v)))
+    throw std::logic_error("rewiring an absent edge: generator invariant broken");
+  adj.remove_edge(uu, static_cast<node_t>(v));
+  adj.add_edge(uu, w);
+}
+
+// The rewiring pass shared by WS-flex and networkx's Watts–Strogatz: for
+// each of `num_edges` original edges in the reference's order, draw random()
+// and rewire the edge (edge_at(q) -> {u, v}) if the draw is below p. Runs of
+// edges that stay put are skipped in one call (PythonRandom::skip_not_below).
+template <class Adj, class EdgeAt>
+void rewire_pass(Adj& adj, PythonRandom& rng, double p, int64_t n, int64_t num_edges, EdgeAt&& edge_at) {
+  const uint64_t threshold = PythonRandom::random_threshold(p);
+  for (int64_t q = 0; q < num_edges; ++q) {
+    q += rng.skip_not_below(threshold, num_edges - q);
+    if (q >= num_edges) return;
+    const auto [u, v] = edge_at(q);
+    rewire_edge(adj, rng, n, u, v);
+  }
+}
+
+// One WS-flex draw (graph2nn ws_graph): e = round(k n / 2) edges; node i gets
+// e // n forward edges {i, i+t mod n}, t = 1..count_i, plus one if i < e % n;
+// then every original forward edge, in order of i then t, is rewired with
+// probability p.
+template <class Adj>
+void ws_flex_once(Adj& adj, PythonRandom& rng, int64_t n, double k, double p) {
+  const int64_t e = python_round(k * static_cast<double>(n) / 2.0);
+  const int64_t base = e / n;
+  const int64_t extra = e % n;
+  adj.reset(n);
+  // Targets i + t wrap at most once (count < n), so no modulo is needed.
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t count = base + (i < extra ? 1 : 0);
+    for (int64_t t = 1, v = i + 1; t <= count; ++t, ++v) add_if_absent(adj, i, v >= n ? v - n : v);
+  }
+  // Forward edge q: the first `extra` nodes own base + 1 edges each.
+  const int64_t long_span = extra * (base + 1);
+  rewire_pass(adj, rng, p, n, e, [&](int64_t q) {
+    int64_t u, t;
+    if (q < long_span) {
+      u = q / (base + 1);
+      t = q % (base + 1) + 1;
+    } else {
+      u = extra + (q - long_span) / base;
+      t = (q - long_span) % base + 1;
+    }
+    const int64_t v = u + t;
+    return std::pair<int64_t, int64_t>(u, v >= n ? v - n : v);
+  });
+}
+
+// networkx.watts_strogatz_graph: ring of k // 2 neighbours per side, then
+// edges rewired in order of offset j, then node u.
+template <class Adj>
+void watts_strogatz_once(Adj& adj, PythonRandom& rng, int64_t n, int64_t k, double p) {
+  if (k == n) {
+    complete(adj, n);
+    return;
+  }
+  adj.reset(n);
+  circulant(adj, n, k / 2);
+  // Edge q is {u, u + j mod n} with j = q / n + 1, u = q % n.
+  rewire_pass(adj, rng, p, n, n * (k / 2), [&](int64_t q) {
+    const int64_t u = q % n, v = u + q / n + 1;
+    return std::pair<int64_t, int64_t>(u, v >= n ? v - n : v);
+  });
+}
+
+std::string describe(Generator g, const GeneratorParams& params);
+
+template <class Adj, class Once>
+void retry_until_connected(Adj& adj, GeneratorScratch& scratch, Generator g,
+                           const GeneratorParams& params, Once&& once) {
+  for (int64_t attempt = 0; attempt < params.tries; ++attempt) {
+    once();
+    if (adj.is_connected(scratch.bfs)) return;
+  }
+  std::ostringstream msg;
+  msg << generator_name(g) << ": no connected graph in " << params.tries << " tries for "
+      << describe(g, params)
+      << "; the graph is too sparse to be connected (raise k or lower p) or pass more tries";
+  throw GenerationError(msg.str());
+}
+
+// networkx.gnp_random_graph: one random() per pair (u, v), u < v, in
+// lexicographic order; the pair is an edge if the draw is below p. Runs of
+// non-edges are skipped eight draws at a time (PythonRandom::skip_not_below).
+template <class Adj>
+void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
+  if (p >= 1.0) {
+    complete(adj, n);
+    return;
+  }
+  adj.reset(n);
+  if (p <= 0.0 || n < 2) return;
+  const uint64_t threshold = PythonRandom::random_threshold(p);
+  const int64_t pairs = n * (n - 1) / 2;
+  int64_t u = 0, v = 1;  // the pair of draw q
+  // Moves (u, v) forward by `steps` pairs in lexicographic order.
+  auto advance = [&](int64_t steps) {
+    v += steps;
+    while (v >= n && u < n - 1) {
+      const int64_t over = v - n;
+      ++u;
+      v = u + 1 + over;
+    }
+  };
+  for (int64_t q = 0; q < pairs; ++q) {
+    const int64_t skipped = rng.skip_not_below(threshold, pairs - q);
+    q += skipped;
+    if (q >= pairs) return;
+    advance(skipped);
+    adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
+    advance(1);
+  }
+}
+
+template <class Adj>
+void gnm(Adj& adj, PythonRandom& rng, int64_t n, int64_t m) {
+  if (n == 1) {
+    adj.reset(n);
+    return;
+  }
+  if (static_cast<double>(m) >= static_cast<double>(n) * static_cast<double>(n - 1) / 2.0) {
+    complete(adj, n);
+    return;
+  }
+  adj.reset(n);
+  int64_t count = 0;
+  while (count < m) {
+    const auto u = static_cast<node_t>(rng.randbelow(static_cast<uint64_t>(n)));
+    const auto v = static_cast<node_t>(rng.randbelow(static_cast<uint64_t>(n)));
+    if (u == v || adj.has_edge(u, v)) continue;
+    adj.add_edge(u, v);
+    ++count;
+  }
+}
+
+// networkx.dense_gnm_random_graph (Knuth's Algorithm S over the pairs).
+template <class Adj>
+void dense_gnm(Adj& adj, PythonRandom& rng, int64_t n, int64_t m) {
+  const int64_t mmax = n * (n - 1) / 2;
+  if (m >= mmax) {
+    complete(adj, n);
+    return;
+  }
+  adj.reset(n);
+  // networkx raises ValueError (randrange of an empty range) for m == 0;
+  // the only graph with zero edges is the empty one.
+  if (n == 1 || m == 0) return;
+  int64_t u = 0, v = 1, t = 0, k = 0;
+  while (true) {
+    if (static_cast<int64_t>(rng.randbelow(static_cast<uint64_t>(mmax - t))) < m - k) {
+      adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
+      if (++k == m) return;
+    }
+    ++t;
+    if (++v == n) {
+      ++u;
+      v = u + 1;
+    }
+  }
+}
+
+template <class Adj>
+void barabasi_albert(Adj& adj, PythonRandom& rng, GeneratorScratch& scratch, int64_t n, int64_t m) {
+  adj.reset(n);
+  // Start from star_graph(m): hub 0 joined to 1..m.
+  for (int64_t i = 1; i <= m; ++i) adj.add_edge(0, static_cast<node_t>(i));
+  auto& repeated = scratch.repeated_nodes;
+  repeated.clear();
+  repeated.reserve(static_cast<size_t>(2 * m * n));
+  repeated.insert(repeated.end(), static_cast<size_t>(m), 0);  // hub, degree m
+  for (int64_t i = 1; i <= m; ++i) repeated.push_back(i);       // leaves, degree 1
+  auto& targets = scratch.targets;
+  for (int64_t source = m + 1; source < n; ++source) {
+    targets.clear();
+    while (targets.size() < m)
+      targets.add(repeated[rng.randbelow(static_cast<uint64_t>(repeated.size()))]);
+    targets.for_each([&](int64_t t) {
+      adj.add_edge(static_cast<node_t>(source), static_cast<node_t>(t));
+      repeated.push_back(t);
+    });
+    repeated.insert(repeated.end(), static_cast<size_t>(m), source);
+  }
+}
+
+template <class Adj>
+void hkn_harary(Adj& adj, int64_t k, int64_t n) {
+  adj.reset(n);
+  if (k == 1) {  // path graph
+    for (int64_t i = 0; i + 1 < n; ++i) adj.add_edge(static_cast<node_t>(i), static_cast<node_t>(i + 1));
+    return;
+  }
+  circulant(adj, n, k / 2);
+  const int64_t half = n / 2;
+  if (k % 2 == 0 || n % 2 == 0) {
+    if (k % 2 == 1)
+      for (int64_t i = 0; i < half; ++i) add_if_absent(adj, i, i + half);
+  } else {
+    for (int64_t i = 0; i <= half; ++i) add_if_absent(adj, i, (i + half) % n);
+  }
+}
+
+template <class Adj>
+void hnm_harary(Adj& adj, int64_t n, int64_t m) {
+  adj.reset(n);
+  const int64_t d = 2 * m / n;
+  const int64_t offset = d / 2;
+  circulant(adj, n, offset);
+  const int64_t half = n / 2;
+  if (n % 2 == 0 || d % 2 == 0) {
+    if (d % 2 == 1)
+      for (int64_t i = 0; i < half; ++i) add_if_absent(adj, i, i + half);
+    const int64_t r = 2 * m % n;
+    for (int64_t i = 0; i < r / 2; ++i) {
+      if (i + offset + 1 >= n) throw std::logic_error("hnm_harary: chord leaves the node range");
+      add_if_absent(adj, i, i + offset + 1);
+    }
+  } else {
+    for (int64_t i = 0; i < m - n * offset; ++i) add_if_absent(adj, i, (i + half) % n);
+  }
+}
+
+}  // namespace kernels
+
+// Builds graph `params` of generator `g` into `adj`, drawing from `rng`,
+// which must be seeded with params.seed (see SeededGroup; deterministic
+// generators ignore it).
+template <class Adj>
+void build_graph(Generator g, const GeneratorParams& params, PythonRandom& rng, Adj& adj,
+                 GeneratorScratch& scratch) {
+  const int64_t n = params.n;
+  switch (g) {
+    case Generator::kWsFlex:
+      kernels::ws_flex_once(adj, rng, n, params.a, params.b);
+      return;
+    case Generator::kConnectedWsFlex:
+      kernels::retry_until_connected(adj, scratch, g, params, [&] {
+        kernels::ws_flex_once(adj, rng, n, params.a, params.b);
+      });
+      return;
+    case Generator::kWattsStrogatz:
+      kernels::watts_strogatz_once(adj, rng, n, static_cast<int64_t>(params.a), params.b);
+      return;
+    case Generator::kConnectedWattsStrogatz:
+      kernels::retry_until_connected(adj, scratch, g, params, [&] {
+        kernels::watts_strogatz_once(adj, rng, n, static_cast<int64_t>(params.a), params.b);
+      });
+      return;
+    case Generator::kGnp:
+      kernels::gnp(adj, rng, n, params.a);
+      return;
+    case Generator::kGnm:
+      kernels::gnm(adj, rng, n, static_cast<int64_t>(params.a));
+      return;
+    case Generator::kDenseGnm:
+      kernels::dense_gnm(adj, rng, n, static_cast<int64_t>(params.a));
+      return;
+    case Generator::kBarabasiAlbert:
+      kernels::barabasi_albert(adj, rng, scratch, n, static_cast<int64_t>(params.a));
+      return;
+    case Generator::kHknHarary:
+      kernels::hkn_harary(adj, static_cast<int64_t>(params.a), n);
+      return;
+    case Generator::kHnmHarary:
+      kernels::hnm_harary(adj, n, static_cast<int64_t>(params.a));
+      return;
+    case Generator::kRingLattice: {
+      const auto k = static_cast<int64_t>(params.a);
+      if (k == n) {
+        kernels::complete(adj, n);
+      } else {
+        adj.reset(n);
+        kernels::circulant(adj, n, k / 2);
+      }
+      return;
+    }
+    case Generator::kComplete:
+      kernels::complete(adj, n);
+      return;
+  }
+  throw std::invalid_argument("unknown generator");
+}
+
+inline bool uses_seed(Generator g) {
+  return g != Generator::kHknHarary && g != Generator::kHnmHarary && g != Generator::kRingLattice &&
+         g != Generator::kComplete;
+}
+
+// The seeded random streams of a group of consecutive graphs of a batch,
+// seeded together (PythonRandom::seed_many): workers walk their chunk in
+// groups of kSize graphs.
+struct SeededGroup {
+  static constexpr int64_t kSize = 16;
+  PythonRandom streams[kSize];
+
+  // Seeds the streams of graphs [begin, end) (end - begin <= kSize).
+  void seed(Generator g, const GeneratorBatchParams& params, int64_t begin, int64_t end) {
+    if (!uses_seed(g)) return;
+    uint64_t seeds[kSize];
+    for (int64_t i = begin; i < end; ++i) seeds[i - begin] = params.seed ? params.seed[i] : 0;
+    PythonRandom::seed_many(seeds, end - begin, streams);
+  }
+};
+
+}  // namespace relsparse::graph

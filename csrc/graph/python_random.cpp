@@ -1,0 +1,237 @@
+#include "python_random.hpp"
+
+#include <cstddef>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own
+// _mm512_undefined_*() placeholders; the warning is not about this file.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#endif
+
+
+namespace relsparse::graph {
+namespace {
+
+constexpr int kN = PythonRandom::kStateWords;
+constexpr int kM = 397;
+constexpr uint32_t kMatrixA = 0x9908b0dfU;
+constexpr uint32_t kUpperMask = 0x80000000U;
+constexpr uint32_t kLowerMask = 0x7fffffffU;
+
+inline uint32_t mix(uint32_t upper_from, uint32_t lower_from, uint32_t far) {
+  const uint32_t y = (upper_from & kUpperMask) | (lower_from & kLowerMask);
+  return far ^ (y >> 1) ^ ((y & 1U) ? kMatrixA : 0U);
+}
+
+// Seeded states are memoised per thread: sweeps reuse a few seeds millions
+// of times (the design space uses seeds 0..29). Direct-mapped on seed % slots.
+constexpr size_t kCacheSlots = 1024;
+
+struct CacheSlot {
+  bool valid = false;
+  uint64_t seed = 0;
+  std::array<uint32_t, kN> state;
+};
+
+std::array<CacheSlot, kCacheSlots>& seed_cache() {
+  thread_local std::array<CacheSlot, kCacheSlots> cache;
+  return cache;
+}
+
+// MT19937 init_genrand(19650218): the same for every seed.
+const std::array<uint32_t, kN>& genrand_19650218() {
+  static const std::array<uint32_t, kN> table = [] {
+    std::array<uint32_t, kN> mt{};
+    mt[0] = 19650218U;
+    for (int i = 1; i < kN; ++i) mt[i] = 1812433253U * (mt[i - 1] ^ (mt[i - 1] >> 30)) + static_cast<uint32_t>(i);
+    return mt;
+  }();
+  return table;
+}
+
+}  // namespace
+
+bool PythonRandom::from_cache(uint64_t seed) {
+  const CacheSlot& slot = seed_cache()[seed % kCacheSlots];
+  if (!slot.valid || slot.seed != seed) return false;
+  state_ = slot.state;
+  index_ = kN;
+  return true;
+}
+
+void PythonRandom::store_in_cache(uint64_t seed) const {
+  CacheSlot& slot = seed_cache()[seed % kCacheSlots];
+  slot.valid = true;
+  slot.seed = seed;
+  slot.state = state_;
+}
+
+PythonRandom::PythonRandom(uint64_t seed) {
+  PythonRandom* self = this;
+  if (!from_cache(seed)) seed_batch(&seed, 1, &self);
+}
+
+void PythonRandom::seed_many(const uint64_t* seeds, int64_t count, PythonRandom* out) {
+  uint64_t pending[kSeedBatch];
+  PythonRandom* targets[kSeedBatch];
+  int waiting = 0;
+  for (int64_t s = 0; s < count; ++s) {
+    if (out[s].from_cache(seeds[s])) continue;
+    pending[waiting] = seeds[s];
+    targets[waiting++] = out + s;
+    if (waiting == kSeedBatch) {
+      seed_batch(pending, waiting, targets);
+      waiting = 0;
+    }
+  }
+  if (waiting) seed_batch(pending, waiting, targets);
+}
+
+// CPython's init_by_array over the seed's 32-bit words (least significant
+// first, at least one word), for up to 16 seeds in the lanes of one vector.
+// With at most two key words the loop structure is the same for every seed:
+// the first loop runs 624 steps and step t adds key[t % len] + t % len.
+void PythonRandom::seed_batch(const uint64_t* seeds, int count, PythonRandom* const* out) {
+  typedef uint32_t Lanes __attribute__((vector_size(4 * kSeedBatch)));
+  Lanes even{}, odd{};  // what steps 0, 2, 4, ... and 1, 3, 5, ... add
+  for (int s = 0; s < count; ++s) {
+    const uint32_t low = static_cast<uint32_t>(seeds[s]), high = static_cast<uint32_t>(seeds[s] >> 32);
+    even[s] = low;
+    odd[s] = high ? high + 1U : low;  // two words: key[1] + 1; one word: key[0] + 0
+  }
+  thread_local std::array<Lanes, kN> mt;
+  const auto& base = genrand_19650218();
+  for (int i = 0; i < kN; ++i) mt[i] = Lanes{} + base[i];
+  int i = 1;
+  for (int t = 0; t < kN; ++t) {
+    const Lanes prev = mt[i - 1];
+    mt[i] = (mt[i] ^ ((prev ^ (prev >> 30)) * 1664525U)) + ((t & 1) ? odd : even);
+    if (++i >= kN) {
+      mt[0] = mt[kN - 1];
+      i = 1;
+    }
+  }
+  for (int k = kN - 1; k; --k) {
+    const Lanes prev = mt[i - 1];
+    mt[i] = (mt[i] ^ ((prev ^ (prev >> 30)) * 1566083941U)) - static_cast<uint32_t>(i);
+    if (++i >= kN) {
+      mt[0] = mt[kN - 1];
+      i = 1;
+    }
+  }
+  mt[0] = Lanes{} + 0x80000000U;
+  for (int s = 0; s < count; ++s) {
+    for (int w = 0; w < kN; ++w) out[s]->state_[w] = mt[w][s];
+    out[s]->index_ = kN;
+    out[s]->store_in_cache(seeds[s]);
+  }
+}
+
+void PythonRandom::refill() {
+  uint32_t* mt = state_.data();
+  int kk = 0;
+  for (; kk < kN - kM; ++kk) mt[kk] = mix(mt[kk], mt[kk + 1], mt[kk + kM]);
+  for (; kk < kN - 1; ++kk) mt[kk] = mix(mt[kk], mt[kk + 1], mt[kk + (kM - kN)]);
+  mt[kN - 1] = mix(mt[kN - 1], mt[0], mt[kM - 1]);
+  for (int i = 0; i < kN; ++i) {  // MT19937 tempering
+    uint32_t y = mt[i];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    output_[i] = y;
+  }
+  index_ = 0;
+}
+
+uint32_t PythonRandom::search_in(uint64_t n, uint64_t accept) {
+  const int shift = 32 - bit_length(n);  // getrandbits(k) = word >> (32 - k)
+  const uint32_t accept_lo = static_cast<uint32_t>(accept);
+  const uint32_t accept_hi = static_cast<uint32_t>(accept >> 32);
+  while (true) {
+    if (index_ >= kN) refill();
+    int i = index_;
+#if defined(__AVX512F__)
+    // Sixteen words at a time: r = w >> shift; bit r of accept is
+    // (lo >> r) | (hi >> (r - 32)), where out-of-range shifts give 0.
+    const __m512i lo = _mm512_set1_epi32(static_cast<int>(accept_lo));
+    const __m512i hi = _mm512_set1_epi32(static_cast<int>(accept_hi));
+    const __m512i thirty_two = _mm512_set1_epi32(32);
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m128i count = _mm_cvtsi32_si128(shift);
+    for (; i + 16 <= kN; i += 16) {
+      const __m512i w = _mm512_loadu_si512(output_.data() + i);
+      const __m512i r = _mm512_srl_epi32(w, count);
+      const __m512i bits = _mm512_or_si512(_mm512_srlv_epi32(lo, r), _mm512_srlv_epi32(hi, _mm512_sub_epi32(r, thirty_two)));
+      const __mmask16 hits = _mm512_test_epi32_mask(bits, one);
+      if (hits) {
+        const int j = i + __builtin_ctz(static_cast<unsigned>(hits));
+        index_ = j + 1;
+        return output_[j] >> shift;
+      }
+    }
+#elif defined(__AVX2__)
+    // Eight words at a time: r = w >> shift; bit r of accept is
+    // (lo >> r) | (hi >> (r - 32)), where out-of-range shifts give 0.
+    const __m256i lo = _mm256_set1_epi32(static_cast<int>(accept_lo));
+    const __m256i hi = _mm256_set1_epi32(static_cast<int>(accept_hi));
+    const __m256i thirty_two = _mm256_set1_epi32(32);
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m128i count = _mm_cvtsi32_si128(shift);
+    for (; i + 8 <= kN; i += 8) {
+      const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(output_.data() + i));
+      const __m256i r = _mm256_srl_epi32(w, count);
+      const __m256i bit = _mm256_and_si256(
+          _mm256_or_si256(_mm256_srlv_epi32(lo, r), _mm256_srlv_epi32(hi, _mm256_sub_epi32(r, thirty_two))),
+          one);
+      const int hits = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bit, one)));
+      if (hits) {
+        const int j = i + __builtin_ctz(static_cast<unsigned>(hits));
+        index_ = j + 1;
+        return output_[j] >> shift;
+      }
+    }
+#endif
+    for (; i < kN; ++i) {
+      const uint32_t r = output_[i] >> shift;
+      if (r < 64 && ((accept >> r) & 1U)) {
+        index_ = i + 1;
+        return r;
+      }
+    }
+    index_ = kN;
+  }
+}
+
+int64_t PythonRandom::skip_not_below(uint64_t threshold, int64_t max_draws) {
+  int64_t skipped = 0;
+#if defined(__AVX512F__)
+  // A draw is the word pair (a, b) at index_, index_ + 1; eight pairs load as
+  // eight 64-bit lanes a | b << 32 (little endian); x = (a >> 5) << 26 | b >> 6.
+  const __m512i limit = _mm512_set1_epi64(static_cast<long long>(threshold));
+  const __m512i low27 = _mm512_set1_epi64((1LL << 27) - 1);
+  while (skipped + 8 <= max_draws && index_ + 16 <= kN) {
+    const __m512i pairs = _mm512_loadu_si512(output_.data() + index_);
+    const __m512i a = _mm512_and_si512(_mm512_srli_epi64(pairs, 5), low27);
+    const __m512i b = _mm512_srli_epi64(pairs, 32 + 6);
+    const __m512i x = _mm512_or_si512(_mm512_slli_epi64(a, 26), b);
+    const __mmask8 below = _mm512_cmplt_epu64_mask(x, limit);
+    if (below) {
+      const int j = __builtin_ctz(static_cast<unsigned>(below));
+      index_ += 2 * j + 2;
+      return skipped + j;
+    }
+    index_ += 16;
+    skipped += 8;
+  }
+#endif
+  for (; skipped < max_draws; ++skipped) {
+    const uint64_t a = genrand_uint32() >> 5;
+    const uint64_t b = genrand_uint32() >> 6;
+    if (((a << 26) | b) < threshold) return skipped;
+  }
+  return skipped;
+}
+
+}  // namespace relsparse::graph
