@@ -1,8 +1,9 @@
 """Build relsparse: setuptools hands every native module to CMake (CMakeLists.txt).
 
-The extension is compiled against the Python of the environment that runs
-the build; install with ``pip install --no-build-isolation .`` (the torch
-layers, built against your torch, will need it).
+The extension is compiled against the Python (and, for the tensor ops, the
+torch) of the environment that runs the build, so install with
+``pip install --no-build-isolation .``: an isolated build environment would
+fetch a different torch than the one you run.
 
 Developers rebuild in place with ``python setup.py build_ext --inplace``.
 
@@ -58,16 +59,59 @@ class CMakeBuild(build_ext):
             "-DCMAKE_BUILD_TYPE=Release",
             f"-DRELSPARSE_NATIVE={'OFF' if os.environ.get('RELSPARSE_NATIVE') == '0' else 'ON'}",
         ]
+        configure += _torch_cmake_args()
         configure += shlex.split(os.environ.get("RELSPARSE_CMAKE_ARGS", ""))
         subprocess.run(configure, check=True)
-        subprocess.run(["cmake", "--build", str(build_dir), "--target", ext.target], check=True)
+        targets = [ext.target]
+        if ext.target == "_ops" and _cuda_compiler_available(build_dir):
+            # Compile the CUDA kernels (and, for a CPU torch, the CUDA glue)
+            # even when this torch cannot use them, so that a compile error
+            # fails the build (and CI).
+            targets.append("relsparse_cuda_kernels")
+            if _torch().version.cuda is None:
+                targets.append("relsparse_cuda_glue_check")
+        subprocess.run(["cmake", "--build", str(build_dir), "--target", *targets], check=True)
         built = lib_dir / Path(self.get_ext_filename(ext.name)).name
         destination = Path(self.get_ext_fullpath(ext.name))
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(built, destination)
 
 
+def _torch() -> "object | None":
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def _torch_cmake_args() -> list:
+    torch = _torch()
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    if torch is None:
+        return ["-DRELSPARSE_BUILD_OPS=OFF"]
+    has_cuda = torch.version.cuda is not None
+    return [
+        "-DRELSPARSE_BUILD_OPS=ON",
+        f"-DCMAKE_PREFIX_PATH={torch.utils.cmake_prefix_path}",
+        f"-DRELSPARSE_TORCH_CUDA={'ON' if has_cuda else 'OFF'}",
+        f"-DRELSPARSE_EXT_SUFFIX={suffix}",
+    ]
+
+
+def _cuda_compiler_available(build_dir: Path) -> bool:
+    cache = build_dir / "CMakeCache.txt"
+    return cache.exists() and any(
+        line.startswith("CMAKE_CUDA_COMPILER:") and not line.rstrip().endswith("NOTFOUND")
+        for line in cache.read_text().splitlines()
+    )
+
+
 _extensions = [CMakeExtension("relsparse._graph", target="_graph")]
+if _torch() is not None:
+    _extensions.append(CMakeExtension("relsparse._ops", target="_ops"))
+else:  # pragma: no cover - the graph engine alone
+    print("relsparse: torch is not installed; building the graph engine only (no layers)")
 
 setup(
     ext_modules=_extensions,

@@ -502,4 +502,35 @@ def as_batch(graphs: Any, *, directed: bool = False, name: str = "G") -> tuple[G
     )
 
 
-__all__ = ["Graph", "DiGraph", "GraphBatch", "DiGraphBatch", "as_batch"]
+def as_relational_graph(graph: Any, name: str = "graph") -> Graph:
+    """``graph`` as the undirected :class:`Graph` of a relational layer or model.
+
+    Accepts a :class:`Graph` or an undirected networkx graph (its self-loops
+    are dropped: every node always talks to itself in a relational layer).
+    Raises ``TypeError`` for directed graphs and other types, ``ValueError``
+    for a graph without nodes.
+
+    >>> import networkx as nx
+    >>> as_relational_graph(nx.cycle_graph(4))
+    Graph(num_nodes=4, num_edges=4)
+    """
+    if isinstance(graph, Graph):
+        if graph.directed:
+            raise TypeError(f"{name} must be undirected: relational graphs are undirected, got a DiGraph")
+        g = graph
+    else:
+        try:
+            import networkx as nx
+        except ImportError:  # pragma: no cover - networkx is a dependency
+            nx = None
+        if nx is None or not isinstance(graph, nx.Graph):
+            raise TypeError(f"{name} must be a relsparse.Graph or a networkx.Graph, got {type(graph).__name__}")
+        if graph.is_directed():
+            raise TypeError(f"{name} must be undirected: relational graphs are undirected, got a networkx DiGraph")
+        g = Graph.from_networkx(graph, self_loops="drop")
+    if g.num_nodes < 1:
+        raise ValueError(f"{name} has no nodes: a relational graph needs at least one node")
+    return g
+
+
+__all__ = ["Graph", "DiGraph", "GraphBatch", "DiGraphBatch", "as_batch", "as_relational_graph"]

@@ -1,0 +1,187 @@
+"""Relational layers vs the original masked-dense approach and plain dense layers.
+
+Times one training step (forward + backward, all gradients) of:
+
+* ``relsparse``   RelationalLinear / RelationalConv2d (implementation="auto",
+                  plus the forced sparse kernels where auto picks dense);
+* ``masked``      graph2nn's approach: ``weight * mask`` then F.linear / F.conv2d;
+* ``dense``       nn.Linear / nn.Conv2d without a mask (the complete graph);
+
+on the same shapes, in one process, and prints ratios to ``masked``. Shapes:
+linear layers at batch 128 and 1024, widths 512 and 1536; 3x3 convolutions
+at the ResNet-34 stage shapes (64x56x56, 128x28x28, 256x14x14, 512x7x7),
+batch 32; graphs WS-flex(64, k, p=0.1) with k = 8, 16, 32 (density ~0.14,
+~0.27, ~0.5). Last, the 5-layer CIFAR MLP: the FLOPs-matched relational
+model (k = 8, width ~1540) against the complete-graph model at width 512.
+
+Targets (issue 3, CPU): linear width 1536 density 0.14 <= 0.35x masked;
+conv density ~0.3 <= 0.6x masked; matched MLP step <= 1.0x complete MLP.
+Runs unchanged on a GPU (``--device cuda``), timing with synchronisation.
+
+    python bench/bench_layers.py            # full run (~3-5 min on 2 cores)
+    python bench/bench_layers.py --quick    # fewer repetitions and shapes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from relsparse import graphs
+from relsparse.nn import RelationalConv2d, RelationalLinear
+from relsparse.nn.flops import count_flops, match_width
+
+GRAPH_K = (8, 16, 32)
+
+
+def timer(fn: Callable[[], None], device: torch.device, min_time: float, reps: int) -> float:
+    """Median seconds per call over `reps` timed blocks of >= min_time / reps."""
+    fn()  # warm up (allocations, lazy init)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync()
+    start = time.perf_counter()
+    fn()
+    sync()
+    once = max(time.perf_counter() - start, 1e-6)
+    inner = max(1, int(min_time / reps / once))
+    samples = []
+    for _ in range(reps):
+        sync()
+        t = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        sync()
+        samples.append((time.perf_counter() - t) / inner)
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
+def step(module_fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, params: list) -> Callable[[], None]:
+    def run() -> None:
+        for p in params:
+            p.grad = None
+        x.grad = None
+        module_fn(x).sum().backward()
+
+    return run
+
+
+def linear_cases(device, dtype, batches, widths, min_time, reps):
+    rows = []
+    for width in widths:
+        for k in GRAPH_K:
+            graph = graphs.connected_ws_flex(64, k, 0.1, seed=0)
+            rel = RelationalLinear(width, width, graph, bias=False, device=device, dtype=dtype)
+            mask = rel.mask().to(dtype)
+            masked_w = nn.Parameter(rel.to_dense().detach().clone())
+            dense = nn.Linear(width, width, bias=False, device=device, dtype=dtype)
+            for batch in batches:
+                x = torch.randn(batch, width, device=device, dtype=dtype, requires_grad=True)
+                t_rel = timer(step(rel, x, [rel.weight]), device, min_time, reps)
+                t_masked = timer(step(lambda v: F.linear(v, masked_w * mask), x, [masked_w]), device, min_time, reps)
+                t_dense = timer(step(dense, x, [dense.weight]), device, min_time, reps)
+                rows.append(dict(kind="linear", width=width, batch=batch, k=k, density=rel.density,
+                                 relsparse=t_rel, masked=t_masked, dense=t_dense))
+                print_row(rows[-1])
+    return rows
+
+
+STAGES = ((64, 56), (128, 28), (256, 14), (512, 7))
+
+
+def conv_cases(device, dtype, batch, stages, min_time, reps):
+    rows = []
+    for channels, size in stages:
+        for k in GRAPH_K:
+            graph = graphs.connected_ws_flex(64, k, 0.1, seed=0)
+            rel = RelationalConv2d(channels, channels, 3, graph, padding=1, bias=False, device=device, dtype=dtype)
+            mask = rel.mask().to(dtype)
+            masked_w = nn.Parameter(rel.to_dense().detach().clone())
+            dense = nn.Conv2d(channels, channels, 3, padding=1, bias=False, device=device, dtype=dtype)
+            x = torch.randn(batch, channels, size, size, device=device, dtype=dtype, requires_grad=True)
+            t_rel = timer(step(rel, x, [rel.weight]), device, min_time, reps)
+            t_masked = timer(step(lambda v: F.conv2d(v, masked_w * mask, None, 1, 1), x, [masked_w]), device, min_time, reps)
+            t_dense = timer(step(dense, x, [dense.weight]), device, min_time, reps)
+            rows.append(dict(kind="conv3x3", width=channels, batch=batch, size=size, k=k, density=rel.density,
+                             relsparse=t_rel, masked=t_masked, dense=t_dense))
+            print_row(rows[-1])
+    return rows
+
+
+def mlp(width: int, graph) -> nn.Module:
+    """The paper's 5-layer CIFAR-10 MLP: stem 3072->512, three relational layers, head."""
+    layers = [nn.Flatten(), nn.Linear(3072, 512, bias=False), nn.BatchNorm1d(512), nn.ReLU()]
+    d_in = 512
+    for _ in range(3):
+        layers += [RelationalLinear(d_in, width, graph, bias=False), nn.BatchNorm1d(width), nn.ReLU()]
+        d_in = width
+    layers.append(nn.Linear(width, 10))
+    return nn.Sequential(*layers)
+
+
+def mlp_case(device, dtype, batch, min_time, reps):
+    complete = graphs.complete_graph(64)
+    budget = count_flops(mlp(512, complete), (3, 32, 32))
+    graph = graphs.connected_ws_flex(64, 8, 0.1, seed=0)
+    width = match_width(lambda w: mlp(w, graph), budget, (3, 32, 32), low=64)
+    results = {}
+    for name, model in (("complete_512", mlp(512, complete)), (f"ws_flex_k8_{width}", mlp(width, graph))):
+        model = model.to(device=device, dtype=dtype)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        x = torch.randn(batch, 3, 32, 32, device=device, dtype=dtype)
+        y = torch.randint(0, 10, (batch,), device=device)
+
+        def train_step() -> None:
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        results[name] = timer(train_step, device, min_time, reps)
+    names = list(results)
+    ratio = results[names[1]] / results[names[0]]
+    print(f"\n5-layer MLP train step, batch {batch}: {names[0]} {results[names[0]] * 1e3:.2f} ms, "
+          f"{names[1]} (FLOPs-matched, width {width}) {results[names[1]] * 1e3:.2f} ms, "
+          f"ratio {ratio:.2f} (target <= 1.00)")
+    return dict(kind="mlp", batch=batch, width=width, budget=budget, times=results, ratio=ratio)
+
+
+def print_row(r: dict) -> None:
+    shape = f"{r['width']}x{r['size']}^2" if "size" in r else f"{r['width']}"
+    print(f"{r['kind']:8s} {shape:>10s} batch {r['batch']:5d} k={r['k']:2d} density {r['density']:.3f} | "
+          f"relsparse {r['relsparse'] * 1e3:8.2f} ms  masked {r['masked'] * 1e3:8.2f} ms  dense {r['dense'] * 1e3:8.2f} ms | "
+          f"relsparse/masked {r['relsparse'] / r['masked']:.2f}  relsparse/dense {r['relsparse'] / r['dense']:.2f}",
+          flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16", "float64"))
+    parser.add_argument("--quick", action="store_true", help="fewer shapes and shorter timings")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (CPU)")
+    parser.add_argument("--json", default=None, help="also write the results here")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    dtype = getattr(torch, args.dtype)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    min_time, reps = (0.3, 3) if args.quick else (1.0, 5)
+    print(f"device {device}, dtype {args.dtype}, torch {torch.__version__}, threads {torch.get_num_threads()}\n")
+    rows = linear_cases(device, dtype, (128, 1024), (1536,) if args.quick else (512, 1536), min_time, reps)
+    print()
+    stages = STAGES[1:3] if args.quick else STAGES
+    rows += conv_cases(device, dtype, 32 if device.type == "cuda" or not args.quick else 8, stages, min_time, reps)
+    rows.append(mlp_case(device, dtype, 128, min_time, reps))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(device=str(device), dtype=args.dtype, rows=rows), f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+// CPU block-sparse matrix products over the packed layout (block_layout.hpp).
+//
+// Every pass of a relational layer computes, node by node, a small dense
+// product whose reduction runs over the node's neighbour blocks:
+//
+//   C[r][col] = sum_e  A[r * rs + a_off[e]] * B_e[col]
+//
+// r: the result rows of the node (its output channels, or its input
+// channels for the input gradient); e: the reduction entries (input
+// channel x kernel element of every neighbour block, or output channel x
+// kernel element for the input gradient); A: the packed weight read with a
+// row stride and one offset per entry, so W_ij and W_ij^T are both read in
+// place; B_e: one row of a dense panel per entry, addressed by pointer. The
+// pointers let convolutions read shifted views of a padded image instead of
+// an im2col copy (see relational_cpu.cpp), and let the same kernel serve
+// linear layers, whose panel rows are the transposed batch.
+//
+// The micro-kernel keeps an MR x NV-vector tile of C in registers for the
+// whole reduction: per entry it loads NV panel vectors and broadcasts MR
+// weights (MR x NV FMAs). Panels have a whole number of SIMD vectors per
+// row (callers zero the padding), so nothing handles remainders.
+//
+// Long reductions along the panel (the weight gradient of a convolution,
+// summed over pixels) use wgrad_tile: an MO x MK tile of dW in vector
+// accumulators, reduced across lanes once at the end.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "../block_layout.hpp"
+
+namespace relsparse::ops::cpu {
+
+template <typename T>
+struct SimdVec;
+template <>
+struct SimdVec<float> {
+  typedef float type __attribute__((vector_size(64)));
+};
+template <>
+struct SimdVec<double> {
+  typedef double type __attribute__((vector_size(64)));
+};
+
+// Lanes of one SIMD vector; panel rows hold whole vectors.
+template <typename T>
+constexpr int64_t kLanes = 64 / sizeof(T);
+
+template <typename T>
+inline int64_t padded_columns(int64_t columns) {
+  return (columns + kLanes<T> - 1) / kLanes<T> * kLanes<T>;
+}
+
+// The reduction entries of one node: weight offset and panel row of each.
+template <typename T>
+struct GatherTable {
+  std::vector<int64_t> a_off;
+  std::vector<const T*> b_rows;
+
+  void clear() {
+    a_off.clear();
+    b_rows.clear();
+  }
+  void push(int64_t a, const T* b) {
+    a_off.push_back(a);
+    b_rows.push_back(b);
+  }
+  int64_t size() const { return static_cast<int64_t>(a_off.size()); }
+};
+
+namespace detail {
+
+template <typename T>
+using Vec = typename SimdVec<T>::type;
+
+template <typename T>
+inline Vec<T> load(const T* p) {
+  Vec<T> v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+template <typename T>
+inline void store(T* p, const Vec<T>& v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+
+// Every lane = x. Written as x - 0, an exact identity the compiler folds
+// into a plain broadcast (0 + x is not: it turns -0.0 into +0.0).
+template <typename T>
+inline Vec<T> splat(T x) {
+  return x - Vec<T>{};
+}
+
+// c[r][col .. col + NV vectors) = sum_e a[r * rs + a_off[e]] * b_rows[e][col ..].
+template <typename T, int MR, int NV>
+void gather_kernel(const T* a, int64_t rs, const int64_t* a_off, const T* const* b_rows, int64_t entries,
+                   int64_t col, T* c, int64_t ldc) {
+  Vec<T> acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = Vec<T>{};
+  for (int64_t e = 0; e < entries; ++e) {
+    const T* b = b_rows[e] + col;
+    const T* w = a + a_off[e];
+    Vec<T> bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = load(b + v * kLanes<T>);
+    for (int r = 0; r < MR; ++r) {
+      const Vec<T> av = splat<T>(w[r * rs]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) store(c + r * ldc + col + v * kLanes<T>, acc[r][v]);
+}
+
+// Vectors per tile for MR rows: MR * NV accumulators plus NV panel vectors
+// fit the 32 vector registers of AVX-512.
+constexpr int max_vectors(int mr) { return mr >= 4 ? 4 : (mr == 3 ? 6 : 8); }
+
+template <typename T, int MR, int NV>
+void columns_tail(const T* a, int64_t rs, const GatherTable<T>& t, int64_t col, T* c, int64_t ldc, int64_t vectors) {
+  if constexpr (NV > 1) {
+    if (vectors == NV - 1)
+      return gather_kernel<T, MR, NV - 1>(a, rs, t.a_off.data(), t.b_rows.data(), t.size(), col, c, ldc);
+    return columns_tail<T, MR, NV - 1>(a, rs, t, col, c, ldc, vectors);
+  }
+}
+
+template <typename T, int MR>
+void row_tile(const T* a, int64_t rs, const GatherTable<T>& t, int64_t col, T* c, int64_t ldc, int64_t vectors) {
+  constexpr int kMax = max_vectors(MR);
+  for (; vectors >= kMax; vectors -= kMax, col += kMax * kLanes<T>)
+    gather_kernel<T, MR, kMax>(a, rs, t.a_off.data(), t.b_rows.data(), t.size(), col, c, ldc);
+  if (vectors > 0) columns_tail<T, MR, kMax>(a, rs, t, col, c, ldc, vectors);
+}
+
+}  // namespace detail
+
+// Rows [0, rows) of C (row r reads a + r * rs) over `vectors` vectors of
+// columns from `col`: chunks of 6 rows, then the remainder.
+template <typename T>
+void gather_rows(const T* a, int64_t rs, const GatherTable<T>& t, int64_t rows, int64_t col, int64_t vectors, T* c,
+                 int64_t ldc) {
+  int64_t r = 0;
+  for (; r + 6 <= rows; r += 6) detail::row_tile<T, 6>(a + r * rs, rs, t, col, c + r * ldc, ldc, vectors);
+  const T* ar = a + r * rs;
+  T* cr = c + r * ldc;
+  switch (rows - r) {
+    case 5: detail::row_tile<T, 5>(ar, rs, t, col, cr, ldc, vectors); break;
+    case 4: detail::row_tile<T, 4>(ar, rs, t, col, cr, ldc, vectors); break;
+    case 3: detail::row_tile<T, 3>(ar, rs, t, col, cr, ldc, vectors); break;
+    case 2: detail::row_tile<T, 2>(ar, rs, t, col, cr, ldc, vectors); break;
+    case 1: detail::row_tile<T, 1>(ar, rs, t, col, cr, ldc, vectors); break;
+    default: break;
+  }
+}
+
+namespace detail {
+
+// Lane sums of kLanes<T> vectors at once: r[j] = sum of the lanes of
+// v[bit_reverse(j)]. Each stage adds the two halves of every block of lanes
+// of a pair of vectors into one vector (two shuffles and an add), halving
+// the vector count; log2(lanes) stages leave one vector.
+template <typename T>
+inline Vec<T> reduce_lanes(Vec<T>* v) {
+  constexpr int L = static_cast<int>(kLanes<T>);
+  using Index = typename std::conditional<sizeof(T) == 4, int32_t, int64_t>::type;
+  typedef Index IndexVec __attribute__((vector_size(64)));
+  int count = L;
+  for (int half = L / 2; half >= 1; half /= 2) {
+    IndexVec low{}, high{};
+    for (int lane = 0; lane < L; ++lane) {
+      const int block = lane / (2 * half) * (2 * half), offset = lane % (2 * half);
+      // Lanes [0, half) of each block fold vector a, lanes [half, 2 half) fold b.
+      const int source = offset < half ? block + offset : L + block + offset - half;
+      low[lane] = source;
+      high[lane] = source + half;
+    }
+    for (int p = 0; p < count / 2; ++p)
+      v[p] = __builtin_shuffle(v[2 * p], v[2 * p + 1], low) + __builtin_shuffle(v[2 * p], v[2 * p + 1], high);
+    count /= 2;
+  }
+  return v[0];
+}
+
+inline int bit_reverse(int x, int bits) {
+  int r = 0;
+  for (int b = 0; b < bits; ++b) r |= ((x >> b) & 1) << (bits - 1 - b);
+  return r;
+}
+
+// The columns a weight gradient sums over: `images` runs of `columns`,
+// run b starting at b * d_stride in D and at b_offset + b * b_stride in
+// every B row.
+struct Reduction {
+  int64_t columns = 0;
+  int64_t images = 1;
+  int64_t d_stride = 0;
+  int64_t b_stride = 0;
+  int64_t b_offset = 0;
+};
+
+// dW[o][k] (+)= sum over the reduction of d[o][.] * brows[k][.] for an
+// MO x MK tile (MO * MK <= lanes), all lane sums done by one reduce_lanes.
+template <typename T, int MO, int MK>
+void wgrad_tile(const T* d, int64_t ldd, const T* const* brows, const Reduction& red, T* dw, int64_t ldw,
+                bool accumulate) {
+  constexpr int L = static_cast<int>(kLanes<T>);
+  static_assert(MO * MK <= L, "tile larger than one reduction");
+  Vec<T> acc[L];
+  for (int a = 0; a < L; ++a) acc[a] = Vec<T>{};
+  for (int64_t b = 0; b < red.images; ++b)
+    for (int64_t x = 0; x < red.columns; x += kLanes<T>) {
+      Vec<T> dv[MO], bv[MK];
+      for (int o = 0; o < MO; ++o) dv[o] = load(d + b * red.d_stride + o * ldd + x);
+      for (int k = 0; k < MK; ++k) bv[k] = load(brows[k] + red.b_offset + b * red.b_stride + x);
+      for (int o = 0; o < MO; ++o)
+        for (int k = 0; k < MK; ++k) acc[o * MK + k] += dv[o] * bv[k];
+    }
+  const Vec<T> sums = reduce_lanes<T>(acc);
+  constexpr int bits = L == 16 ? 4 : 3;
+  for (int lane = 0; lane < L; ++lane) {
+    const int a = bit_reverse(lane, bits);
+    if (a >= MO * MK) continue;
+    T& out = dw[(a / MK) * ldw + a % MK];
+    out = accumulate ? out + sums[lane] : sums[lane];
+  }
+}
+
+// MO rows of dW: tiles of MO x (lanes / MO), so that one lane reduction
+// serves every tile and each panel vector feeds MO FMAs, each dy vector
+// lanes / MO (4 x 4 for float, or 2 x 8 / 1 x 16 for the last rows).
+template <typename T, int MO>
+void wgrad_rows(const T* d, int64_t ldd, const T* const* brows, int64_t num_k, const Reduction& red, T* dw,
+                int64_t ldw, bool accumulate) {
+  constexpr int MK = static_cast<int>(kLanes<T>) / MO;
+  int64_t k = 0;
+  for (; k + MK <= num_k; k += MK) wgrad_tile<T, MO, MK>(d, ldd, brows + k, red, dw + k, ldw, accumulate);
+  for (; k < num_k; ++k) wgrad_tile<T, MO, 1>(d, ldd, brows + k, red, dw + k, ldw, accumulate);
+}
+
+}  // namespace detail
+
+using detail::Reduction;
+
+// dW_i (b_i x width, row-major at dw) (+)= D[rows] . B[k]^T summed over the
+// reduction's columns (multiples of the lanes), with B row k at brows[k].
+template <typename T>
+void reduce_weight_rows(const T* d, int64_t ldd, int64_t rows, const T* const* brows, int64_t width,
+                        const Reduction& red, T* dw, bool accumulate) {
+  int64_t o = 0;
+  for (; o + 4 <= rows; o += 4)
+    detail::wgrad_rows<T, 4>(d + o * ldd, ldd, brows, width, red, dw + o * width, width, accumulate);
+  if (o + 2 <= rows) {
+    detail::wgrad_rows<T, 2>(d + o * ldd, ldd, brows, width, red, dw + o * width, width, accumulate);
+    o += 2;
+  }
+  if (o < rows) detail::wgrad_rows<T, 1>(d + o * ldd, ldd, brows, width, red, dw + o * width, width, accumulate);
+}
+
+}  // namespace relsparse::ops::cpu

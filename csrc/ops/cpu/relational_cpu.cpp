@@ -1,0 +1,651 @@
+// CPU implementations of the relational linear and conv2d ops: build, node
+// by node, the gather tables of block_gemm.hpp over dense panels, and
+// schedule the node products on ATen's thread pool.
+//
+// Panels
+//   linear       x^T (in x batch) and dy^T (out x batch), batch padded to
+//                whole vectors; the weight gradient packs, per node, the
+//                input columns of its neighbourhood (batch x K_i) instead.
+//   conv, stride 1 (implicit GEMM, no im2col): each input channel is
+//                zero-padded to Hp x Wp and output pixels are numbered
+//                q = oy * Wp + ox ("padded width"). The panel row of input
+//                channel c and kernel element (ki, kj) is then the padded
+//                plane itself, shifted by ki*dh*Wp + kj*dw: a pointer, not a
+//                copy. Columns with ox >= Wo are computed and dropped. The
+//                input gradient is the same with the kernel flipped, over
+//                dy padded by the kernel's reach.
+//   conv, other strides: im2col of pixel tiles (channel x kernel rows).
+//
+// Compute types: float64 tensors compute in double; float32, bfloat16 and
+// float16 compute in float (16-bit values widened when panels are built,
+// results rounded when written back).
+#include "relational_cpu.hpp"
+
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/sum.h>
+#include <ATen/ops/zeros.h>
+#include <c10/util/Exception.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "../block_layout.hpp"
+#include "../checks.hpp"
+#include "block_gemm.hpp"
+
+namespace relsparse::ops::cpu {
+namespace {
+
+at::ScalarType compute_type(at::ScalarType t) { return t == at::kDouble ? at::kDouble : at::kFloat; }
+
+// Columns of one linear task: 8 vectors keep a node's rows in registers.
+template <typename T>
+constexpr int64_t kTileColumns = 8 * kLanes<T>;
+
+int64_t rows_of(const int64_t* ptr, int64_t v) { return ptr[v + 1] - ptr[v]; }
+
+// Tasks per parallel chunk so that a chunk holds about 2^17 multiply-adds:
+// small layers (and the tests' tiny ones) run inline instead of paying for
+// a parallel region.
+int64_t grain(int64_t tasks, double work) {
+  const double per_task = work / static_cast<double>(std::max<int64_t>(tasks, 1));
+  return std::max<int64_t>(1, static_cast<int64_t>(131072.0 / std::max(per_task, 1.0)));
+}
+
+// Entries of node i's forward product: every input channel c of every
+// neighbour block, times every kernel element r; weight W_i[o][(col_off + c)
+// * kk + r], panel row row_of(input channel, r).
+template <typename T, class RowOf>
+void forward_entries(const BlockLayout& L, int64_t i, RowOf&& row_of, GatherTable<T>& t) {
+  const int64_t kk = L.kernel_elems;
+  t.clear();
+  for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
+    const int64_t j = L.nbr_idx[blk];
+    for (int64_t c = 0; c < rows_of(L.in_ptr, j); ++c)
+      for (int64_t r = 0; r < kk; ++r) t.push(L.w_ptr[i] + (L.col_off[blk] + c) * kk + r, row_of(L.in_ptr[j] + c, r));
+  }
+}
+
+// Entries of node j's input gradient: every output channel o of every node
+// i reading j (and, with `per_kernel`, every kernel element r); weight
+// W_i[o][col_off * kk (+ r)], panel row row_of(output channel, r).
+template <typename T, class RowOf>
+void grad_input_entries(const BlockLayout& L, int64_t j, bool per_kernel, RowOf&& row_of, GatherTable<T>& t) {
+  const int64_t kk = L.kernel_elems;
+  t.clear();
+  for (int64_t s = L.t_ptr[j]; s < L.t_ptr[j + 1]; ++s) {
+    const int64_t blk = L.t_block[s];
+    const int64_t i = L.block_row(blk);
+    const int64_t width = L.row_k[i] * kk;
+    for (int64_t o = 0; o < rows_of(L.out_ptr, i); ++o)
+      for (int64_t r = 0; r < (per_kernel ? kk : 1); ++r)
+        t.push(L.w_ptr[i] + o * width + L.col_off[blk] * kk + r, row_of(L.out_ptr[i] + o, r));
+  }
+}
+
+// ------------------------------------------------------------------ linear
+
+// (features x padded) panel holding m2^T in the compute type, zero padding.
+at::Tensor transposed_panel(const at::Tensor& m2, int64_t padded, at::ScalarType type) {
+  at::Tensor panel = at::zeros({m2.size(1), padded}, m2.options().dtype(type));
+  panel.narrow(1, 0, m2.size(0)).copy_(m2.t());
+  return panel;
+}
+
+// Runs body(node, col, vectors) over every (node, column tile) of a panel,
+// tile by tile: all nodes of a tile read the same panel columns (their
+// neighbourhoods overlap), which then stay in the worker's cache.
+template <typename T, class Body>
+void over_node_tiles(const BlockLayout& L, int64_t padded, Body&& body) {
+  const int64_t nodes = L.n, tiles = (padded + kTileColumns<T> - 1) / kTileColumns<T>;
+  const double work = static_cast<double>(L.num_weights()) * static_cast<double>(padded);
+  at::parallel_for(0, nodes * tiles, grain(nodes * tiles, work), [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t col = (task / nodes) * kTileColumns<T>;
+      body(task % nodes, col, std::min(kTileColumns<T>, padded - col) / kLanes<T>);
+    }
+  });
+}
+
+template <typename T>
+void linear_forward_kernel(const BlockLayout& L, const T* w, const T* xt, T* yt, int64_t padded) {
+  over_node_tiles<T>(L, padded, [&](int64_t i, int64_t col, int64_t vectors) {
+    thread_local GatherTable<T> t;
+    forward_entries<T>(L, i, [&](int64_t ch, int64_t) { return xt + ch * padded; }, t);
+    gather_rows(w, L.row_k[i], t, rows_of(L.out_ptr, i), col, vectors, yt + L.out_ptr[i] * padded, padded);
+  });
+}
+
+template <typename T>
+void linear_grad_input_kernel(const BlockLayout& L, const T* w, const T* dyt, T* gt, int64_t padded) {
+  over_node_tiles<T>(L, padded, [&](int64_t j, int64_t col, int64_t vectors) {
+    thread_local GatherTable<T> t;
+    grad_input_entries<T>(L, j, false, [&](int64_t o, int64_t) { return dyt + o * padded; }, t);
+    gather_rows(w, 1, t, rows_of(L.in_ptr, j), col, vectors, gt + L.in_ptr[j] * padded, padded);
+  });
+}
+
+// dW_i = dY[:, out of i]^T . X[:, inputs of i]: per node, the input columns
+// of the neighbourhood are packed (m x K_i, padded), then one gather
+// product over the batch rows (no lane reductions, whatever the batch).
+template <typename T>
+void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, int64_t m, T* dw) {
+  const int64_t in_f = L.in_features(), out_f = L.out_features();
+  const double work = static_cast<double>(L.num_weights()) * static_cast<double>(m);
+  at::parallel_for(0, L.n, grain(L.n, work), [&](int64_t begin, int64_t end) {
+    std::vector<T> packed, result;
+    GatherTable<T> t;
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i);
+      packed.assign(static_cast<size_t>(m * kp), T(0));
+      for (int64_t b = 0; b < m; ++b) {
+        T* row = packed.data() + b * kp;
+        for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
+          const int64_t j = L.nbr_idx[blk];
+          std::copy(x + b * in_f + L.in_ptr[j], x + b * in_f + L.in_ptr[j + 1], row + L.col_off[blk]);
+        }
+      }
+      t.clear();
+      for (int64_t b = 0; b < m; ++b) t.push(b * out_f + L.out_ptr[i], packed.data() + b * kp);
+      result.resize(static_cast<size_t>(rows * kp));
+      gather_rows(dy, 1, t, rows, 0, kp / kLanes<T>, result.data(), kp);
+      for (int64_t o = 0; o < rows; ++o)
+        std::copy(result.data() + o * kp, result.data() + o * kp + k, dw + L.w_ptr[i] + o * k);
+    }
+  });
+}
+
+// --------------------------------------------------------------- convolution
+
+struct ConvGeometry {
+  int64_t channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
+  int64_t kk() const { return kh * kw; }
+  int64_t pixels() const { return out_h * out_w; }
+  int64_t image() const { return channels * height * width; }
+  bool implicit() const { return sh == 1 && sw == 1; }
+};
+
+ConvGeometry geometry(at::IntArrayRef x_sizes, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
+                      at::IntArrayRef dilation) {
+  ConvGeometry g{};
+  g.channels = x_sizes[1];
+  g.height = x_sizes[2];
+  g.width = x_sizes[3];
+  g.kh = kernel[0];
+  g.kw = kernel[1];
+  g.sh = stride[0];
+  g.sw = stride[1];
+  g.ph = padding[0];
+  g.pw = padding[1];
+  g.dh = dilation[0];
+  g.dw = dilation[1];
+  g.out_h = conv_output_size(g.height, g.kh, g.sh, g.ph, g.dh);
+  g.out_w = conv_output_size(g.width, g.kw, g.sw, g.pw, g.dw);
+  return g;
+}
+
+// Zero-bordered copies of the channels of `count` images: channel c of
+// image b at data + (b * channels + c) * plane, pixel (y, x) of a copy at
+// y * wide + x, the source placed at (top, left) (negative offsets crop).
+// `slack` zeros after each plane let vector-padded columns read past it.
+template <typename T>
+struct PaddedImages {
+  int64_t channels = 0, tall = 0, wide = 0, plane = 0;
+  std::unique_ptr<T[]> data;  // uninitialised: fill() writes every element once
+
+  template <typename S>
+  void fill(const S* src, int64_t count, int64_t channels_, int64_t h, int64_t w, int64_t tall_, int64_t wide_,
+            int64_t top, int64_t left, int64_t slack) {
+    channels = channels_;
+    tall = tall_;
+    wide = wide_;
+    plane = tall * wide + slack;
+    data.reset(new T[static_cast<size_t>(count * channels * plane)]);
+    const int64_t y0 = std::max<int64_t>(0, top), y1 = std::min(tall, top + h);
+    const int64_t x0 = std::max<int64_t>(0, left), x1 = std::min(wide, left + w);
+    at::parallel_for(0, count * channels, grain(count * channels, 0.25 * plane), [&](int64_t begin, int64_t end) {
+      for (int64_t bc = begin; bc < end; ++bc) {
+        T* p = data.get() + bc * plane;
+        std::fill(p, p + y0 * wide, T(0));
+        for (int64_t y = y0; y < y1; ++y) {
+          T* out = p + y * wide;
+          const S* in = src + (bc * h + (y - top)) * w;
+          std::fill(out, out + x0, T(0));
+          for (int64_t x = x0; x < x1; ++x) out[x] = static_cast<T>(in[x - left]);
+          std::fill(out + x1, out + wide, T(0));
+        }
+        std::fill(p + std::max(y0, y1) * wide, p + plane, T(0));
+      }
+    });
+  }
+  const T* channel(int64_t image, int64_t c) const { return data.get() + (image * channels + c) * plane; }
+  int64_t image_stride() const { return channels * plane; }
+};
+
+// Columns of one convolution task: a multiple of the lanes.
+template <typename T>
+constexpr int64_t kConvTile = 32 * kLanes<T>;
+
+template <typename T, typename S>
+void pad_inputs(const ConvGeometry& g, const S* x, int64_t batch, PaddedImages<T>& images) {
+  images.fill(x, batch, g.channels, g.height, g.width, g.height + 2 * g.ph, g.width + 2 * g.pw, g.ph, g.pw,
+              (g.kw - 1) * g.dw + kLanes<T>);
+}
+
+// Panel row of input channel ch, kernel element r, of one padded image.
+template <typename T>
+const T* shifted_row(const ConvGeometry& g, const PaddedImages<T>& images, int64_t image, int64_t ch, int64_t r) {
+  return images.channel(image, ch) + (r / g.kw) * g.dh * images.wide + (r % g.kw) * g.dw;
+}
+
+// cols[(c * kk + r)][t] for output pixels p0 + t (im2col, strided convs).
+template <typename T, typename S>
+void im2col_tile(const ConvGeometry& g, const S* x, int64_t p0, int64_t count, int64_t ld, T* cols) {
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t ki = 0; ki < g.kh; ++ki)
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        T* row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
+        const S* xc = x + c * g.height * g.width;
+        int64_t oy = p0 / g.out_w, ox = p0 % g.out_w;
+        for (int64_t t = 0; t < count; ++t) {
+          const int64_t iy = oy * g.sh - g.ph + ki * g.dh, ix = ox * g.sw - g.pw + kj * g.dw;
+          row[t] = (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) ? static_cast<T>(xc[iy * g.width + ix]) : T(0);
+          if (++ox == g.out_w) {
+            ox = 0;
+            ++oy;
+          }
+        }
+        std::fill(row + count, row + ld, T(0));
+      }
+}
+
+// dx[c][iy][ix] += cols[(c * kk + r)][t], the adjoint of im2col_tile.
+template <typename T>
+void col2im_tile(const ConvGeometry& g, const T* cols, int64_t p0, int64_t count, int64_t ld, T* dx) {
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t ki = 0; ki < g.kh; ++ki)
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        const T* row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
+        T* dxc = dx + c * g.height * g.width;
+        int64_t oy = p0 / g.out_w, ox = p0 % g.out_w;
+        for (int64_t t = 0; t < count; ++t) {
+          const int64_t iy = oy * g.sh - g.ph + ki * g.dh, ix = ox * g.sw - g.pw + kj * g.dw;
+          if (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) dxc[iy * g.width + ix] += row[t];
+          if (++ox == g.out_w) {
+            ox = 0;
+            ++oy;
+          }
+        }
+      }
+}
+
+// ---- forward
+
+template <typename T, typename S>
+void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* x, const S* bias, S* y,
+                         int64_t batch) {
+  const int64_t out_c = L.out_features(), kk = g.kk();
+  // Output columns: padded-width pixels (implicit) or plain pixels (im2col).
+  const int64_t wide = g.implicit() ? g.width + 2 * g.pw : g.out_w;
+  const int64_t columns = g.out_h * wide;
+  const int64_t tiles = (columns + kConvTile<T> - 1) / kConvTile<T>;
+  PaddedImages<T> padded;
+  if (g.implicit()) pad_inputs(g, x, batch, padded);
+  const double work = static_cast<double>(L.num_weights()) * static_cast<double>(columns * batch);
+  at::parallel_for(0, batch * tiles, grain(batch * tiles, work), [&](int64_t begin, int64_t end) {
+    GatherTable<T> t;
+    std::vector<T> cols, out(static_cast<size_t>(out_c * kConvTile<T>));
+    std::vector<int64_t> dest;
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
+      const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
+      if (!g.implicit()) {
+        cols.resize(static_cast<size_t>(g.channels * kk * ld));
+        im2col_tile(g, x + img * g.image(), q0, count, ld, cols.data());
+      }
+      for (int64_t i = 0; i < L.n; ++i) {
+        if (g.implicit())
+          forward_entries<T>(L, i, [&](int64_t ch, int64_t r) { return shifted_row(g, padded, img, ch, r) + q0; }, t);
+        else
+          forward_entries<T>(L, i, [&](int64_t ch, int64_t r) { return cols.data() + (ch * kk + r) * ld; }, t);
+        gather_rows(w, L.row_k[i] * kk, t, rows_of(L.out_ptr, i), 0, ld / kLanes<T>, out.data() + L.out_ptr[i] * ld, ld);
+      }
+      // Output pixel of each tile column (-1: a padding column, dropped).
+      dest.resize(static_cast<size_t>(count));
+      for (int64_t q = q0, oy = q0 / wide, ox = q0 % wide; q < q0 + count; ++q) {
+        dest[q - q0] = ox < g.out_w ? oy * g.out_w + ox : -1;
+        if (++ox == wide) {
+          ox = 0;
+          ++oy;
+        }
+      }
+      S* yi = y + img * out_c * g.pixels();
+      for (int64_t o = 0; o < out_c; ++o) {
+        const T b = bias ? static_cast<T>(bias[o]) : T(0);
+        const T* row = out.data() + o * ld;
+        S* yo = yi + o * g.pixels();
+        for (int64_t t = 0; t < count; ++t)
+          if (dest[t] >= 0) yo[dest[t]] = static_cast<S>(row[t] + b);
+      }
+    }
+  });
+}
+
+// ---- backward
+
+// Input gradient of one image.
+template <typename T, typename S>
+void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* dyi, T* dxi,
+                           GatherTable<T>& t, std::vector<T>& work, std::vector<T>& panel) {
+  const int64_t kk = g.kk(), out_c = L.out_features();
+  if (g.implicit()) {
+    // dx[c][iy][ix] = sum W[o][c][ki][kj] dy[o][iy + ph - ki dh][ix + pw - kj dw]: a forward
+    // product over dy placed at ((kh-1) dh - ph, (kw-1) dw - pw) in a zero border,
+    // with the kernel flipped, over columns iy * wide + ix.
+    PaddedImages<T> dypad;
+    const int64_t tall = g.height + (g.kh - 1) * g.dh, wide = g.width + (g.kw - 1) * g.dw;
+    dypad.fill(dyi, 1, out_c, g.out_h, g.out_w, tall, wide, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw,
+               (g.kw - 1) * g.dw + kLanes<T>);
+    const int64_t columns = g.height * wide, ld = padded_columns<T>(columns);
+    work.resize(static_cast<size_t>(g.channels * ld));
+    for (int64_t j = 0; j < L.n; ++j) {
+      grad_input_entries<T>(
+          L, j, true,
+          [&](int64_t o, int64_t r) {
+            return dypad.channel(0, o) + (g.kh - 1 - r / g.kw) * g.dh * wide + (g.kw - 1 - r % g.kw) * g.dw;
+          },
+          t);
+      gather_rows(w, kk, t, rows_of(L.in_ptr, j), 0, ld / kLanes<T>, work.data() + L.in_ptr[j] * ld, ld);
+    }
+    for (int64_t c = 0; c < g.channels; ++c)
+      for (int64_t iy = 0; iy < g.height; ++iy)
+        for (int64_t ix = 0; ix < g.width; ++ix)
+          dxi[(c * g.height + iy) * g.width + ix] = work[c * ld + iy * wide + ix];
+    return;
+  }
+  // Strided: dcols = W^T dy over pixel tiles, then col2im.
+  std::fill(dxi, dxi + g.image(), T(0));
+  for (int64_t p0 = 0; p0 < g.pixels(); p0 += kConvTile<T>) {
+    const int64_t count = std::min(kConvTile<T>, g.pixels() - p0), ld = padded_columns<T>(count);
+    panel.assign(static_cast<size_t>(out_c * ld), T(0));
+    for (int64_t o = 0; o < out_c; ++o)
+      for (int64_t q = 0; q < count; ++q) panel[o * ld + q] = static_cast<T>(dyi[o * g.pixels() + p0 + q]);
+    work.resize(static_cast<size_t>(g.channels * kk * ld));
+    for (int64_t j = 0; j < L.n; ++j) {
+      grad_input_entries<T>(L, j, false, [&](int64_t o, int64_t) { return panel.data() + o * ld; }, t);
+      gather_rows(w, 1, t, rows_of(L.in_ptr, j) * kk, 0, ld / kLanes<T>, work.data() + L.in_ptr[j] * kk * ld, ld);
+    }
+    col2im_tile(g, work.data(), p0, count, ld, dxi);
+  }
+}
+
+// Weight gradient of one image from im2col tiles (strided convs), added to dw.
+template <typename T, typename S>
+void conv_grad_weight_image(const BlockLayout& L, const ConvGeometry& g, const S* xi, const S* dyi, T* dw,
+                            std::vector<T>& panel, std::vector<T>& cols, std::vector<const T*>& rows) {
+  const int64_t kk = g.kk(), out_c = L.out_features();
+  for (int64_t p0 = 0; p0 < g.pixels(); p0 += kConvTile<T>) {
+    const int64_t count = std::min(kConvTile<T>, g.pixels() - p0), ld = padded_columns<T>(count);
+    panel.assign(static_cast<size_t>(out_c * ld), T(0));
+    for (int64_t o = 0; o < out_c; ++o)
+      for (int64_t q = 0; q < count; ++q) panel[o * ld + q] = static_cast<T>(dyi[o * g.pixels() + p0 + q]);
+    cols.resize(static_cast<size_t>(g.channels * kk * ld));
+    im2col_tile(g, xi, p0, count, ld, cols.data());
+    for (int64_t i = 0; i < L.n; ++i) {
+      rows.clear();
+      for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
+        const int64_t j = L.nbr_idx[blk];
+        for (int64_t c = L.in_ptr[j]; c < L.in_ptr[j + 1]; ++c)
+          for (int64_t r = 0; r < kk; ++r) rows.push_back(cols.data() + (c * kk + r) * ld);
+      }
+      Reduction red;
+      red.columns = ld;
+      reduce_weight_rows(panel.data() + L.out_ptr[i] * ld, ld, rows_of(L.out_ptr, i), rows.data(), L.row_k[i] * kk,
+                         red, dw + L.w_ptr[i], true);
+    }
+  }
+}
+
+// Weight gradient of a stride-1 conv. The padded inputs and dy (as
+// padded-width panels, zero off the real output pixels) of all images are
+// laid out with constant strides, and the reduction runs block by block:
+// ~kWgradBlock columns (part of an image, or several small images), all
+// nodes per block. A block's input rows then stay in cache while the nodes
+// that share them (a channel feeds every node of its neighbourhood) read
+// them, and each dW tile reduces over the whole block before its lane sum.
+template <typename T, typename S>
+void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, const S* x, const S* dy, T* dw,
+                               int64_t batch) {
+  constexpr int64_t kWgradBlock = 32 * kLanes<T>;
+  const int64_t kk = g.kk(), out_c = L.out_features();
+  PaddedImages<T> images;
+  pad_inputs(g, x, batch, images);
+  const int64_t wide = images.wide, ld = padded_columns<T>(g.out_h * wide);
+  std::unique_ptr<T[]> panel(new T[static_cast<size_t>(batch * out_c * ld)]);
+  at::parallel_for(0, batch * out_c, grain(batch * out_c, 0.25 * ld), [&](int64_t begin, int64_t end) {
+    for (int64_t bo = begin; bo < end; ++bo) {
+      T* row = panel.get() + bo * ld;
+      std::fill(row, row + ld, T(0));
+      for (int64_t oy = 0; oy < g.out_h; ++oy)
+        for (int64_t ox = 0; ox < g.out_w; ++ox)
+          row[oy * wide + ox] = static_cast<T>(dy[(bo * g.out_h + oy) * g.out_w + ox]);
+    }
+  });
+  std::vector<std::vector<const T*>> rows(static_cast<size_t>(L.n));
+  for (int64_t i = 0; i < L.n; ++i)
+    for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
+      const int64_t j = L.nbr_idx[blk];
+      for (int64_t c = L.in_ptr[j]; c < L.in_ptr[j + 1]; ++c)
+        for (int64_t r = 0; r < kk; ++r) rows[i].push_back(shifted_row(g, images, 0, c, r));
+    }
+  std::fill(dw, dw + L.num_weights(), T(0));
+  const int64_t chunk = std::min(ld, kWgradBlock);
+  const int64_t per_block = std::max<int64_t>(1, kWgradBlock / ld);  // whole small images per block
+  const double work = static_cast<double>(L.num_weights()) * static_cast<double>(ld * batch);
+  // One parallel region (each one costs a wake-up of the workers): workers
+  // own ranges of nodes and walk the blocks in the same order.
+  at::parallel_for(0, L.n, grain(L.n, work), [&](int64_t begin, int64_t end) {
+    for (int64_t b0 = 0; b0 < batch; b0 += per_block)
+      for (int64_t c0 = 0; c0 < ld; c0 += chunk) {
+        Reduction red;
+        red.columns = std::min(chunk, ld - c0);
+        red.images = std::min(per_block, batch - b0);
+        red.d_stride = out_c * ld;
+        red.b_stride = images.image_stride();
+        red.b_offset = b0 * images.image_stride() + c0;
+        const T* d = panel.get() + b0 * out_c * ld + c0;
+        for (int64_t i = begin; i < end; ++i)
+          reduce_weight_rows(d + L.out_ptr[i] * ld, ld, rows_of(L.out_ptr, i), rows[i].data(), L.row_k[i] * kk, red,
+                             dw + L.w_ptr[i], true);
+      }
+  });
+}
+
+// Backward over images: every worker owns whole images (their input
+// gradients never overlap) and a private weight gradient, summed at the end.
+template <typename T, typename S>
+void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* x, const S* dy, T* dx,
+                          T* dw, int64_t batch) {
+  const int64_t out_c = L.out_features(), weights = L.num_weights();
+  if (dw && g.implicit()) {
+    conv_grad_weight_implicit(L, g, x, dy, dw, batch);
+    dw = nullptr;
+    if (!dx) return;
+  }
+  const int workers = at::get_num_threads();
+  std::vector<T> partial(dw ? static_cast<size_t>(workers * weights) : 0, T(0));
+  const double work = static_cast<double>(weights) * static_cast<double>(g.pixels() * batch);
+  at::parallel_for(0, batch, grain(batch, work), [&](int64_t begin, int64_t end) {
+    GatherTable<T> t;
+    std::vector<T> work, panel, cols;
+    std::vector<const T*> rows;
+    T* my_dw = dw ? partial.data() + at::get_thread_num() * weights : nullptr;
+    for (int64_t i = begin; i < end; ++i) {
+      const S* dyi = dy + i * out_c * g.pixels();
+      if (dx) conv_grad_input_image<T, S>(L, g, w, dyi, dx + i * g.image(), t, work, panel);
+      if (dw) conv_grad_weight_image<T, S>(L, g, x + i * g.image(), dyi, my_dw, panel, cols, rows);
+    }
+  });
+  if (dw)
+    for (int64_t k = 0; k < weights; ++k) {
+      T sum = 0;
+      for (int s = 0; s < workers; ++s) sum += partial[s * weights + k];
+      dw[k] = sum;
+    }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------- ops
+
+at::Tensor linear_forward(const at::Tensor& x, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
+                          const at::Tensor& layout_tensor, int64_t out_features) {
+  const BlockLayout L = checked_layout(layout_tensor, weight, 1);
+  check_linear_inputs("relational_linear", x, weight, bias, L, out_features);
+  const at::Tensor x2 = x.reshape({-1, L.in_features()}).contiguous();
+  const int64_t m = x2.size(0);
+  const at::ScalarType type = compute_type(x.scalar_type());
+  at::Tensor yt;
+  AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_forward_cpu", [&] {
+    const int64_t padded = padded_columns<scalar_t>(m);
+    const at::Tensor xt = transposed_panel(x2, padded, type);
+    const at::Tensor w = weight.to(type).contiguous();
+    yt = at::empty({L.out_features(), padded}, xt.options());
+    linear_forward_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), xt.data_ptr<scalar_t>(), yt.data_ptr<scalar_t>(), padded);
+  });
+  at::Tensor y = yt.narrow(1, 0, m).t();
+  if (bias) y = y + bias->to(type);
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+  shape.back() = L.out_features();
+  return y.to(x.scalar_type()).reshape(shape).contiguous();
+}
+
+at::Tensor linear_grad_input(const at::Tensor& grad_out, const at::Tensor& weight, const at::Tensor& layout_tensor,
+                             int64_t in_features) {
+  const BlockLayout L = checked_layout(layout_tensor, weight, 1);
+  TORCH_CHECK_VALUE(in_features == L.in_features(), "relational_linear backward: in_features=", in_features,
+                    " but the layout has ", L.in_features());
+  TORCH_CHECK_VALUE(grad_out.dim() >= 1 && grad_out.size(-1) == L.out_features(),
+                    "relational_linear backward: grad_output must end in ", L.out_features(), " features, got shape ",
+                    grad_out.sizes());
+  const at::Tensor g2 = grad_out.reshape({-1, L.out_features()}).contiguous();
+  const int64_t m = g2.size(0);
+  const at::ScalarType type = compute_type(grad_out.scalar_type());
+  at::Tensor gt;
+  AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_grad_input_cpu", [&] {
+    const int64_t padded = padded_columns<scalar_t>(m);
+    const at::Tensor dyt = transposed_panel(g2, padded, type);
+    const at::Tensor w = weight.to(type).contiguous();
+    gt = at::empty({L.in_features(), padded}, dyt.options());
+    linear_grad_input_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), dyt.data_ptr<scalar_t>(), gt.data_ptr<scalar_t>(),
+                                       padded);
+  });
+  std::vector<int64_t> shape(grad_out.sizes().begin(), grad_out.sizes().end());
+  shape.back() = L.in_features();
+  return gt.narrow(1, 0, m).t().to(grad_out.scalar_type()).reshape(shape).contiguous();
+}
+
+at::Tensor linear_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& weight,
+                              const at::Tensor& layout_tensor) {
+  const BlockLayout L = checked_layout(layout_tensor, weight, 1);
+  TORCH_CHECK_VALUE(x.dim() >= 1 && x.size(-1) == L.in_features(), "relational_linear backward: input must end in ",
+                    L.in_features(), " features, got shape ", x.sizes());
+  TORCH_CHECK_VALUE(grad_out.dim() >= 1 && grad_out.size(-1) == L.out_features(),
+                    "relational_linear backward: grad_output must end in ", L.out_features(), " features, got shape ",
+                    grad_out.sizes());
+  const at::ScalarType type = compute_type(x.scalar_type());
+  const at::Tensor x2 = x.reshape({-1, L.in_features()}).to(type).contiguous();
+  const at::Tensor g2 = grad_out.reshape({-1, L.out_features()}).to(type).contiguous();
+  TORCH_CHECK_VALUE(g2.size(0) == x2.size(0), "relational_linear backward: grad_output has ", g2.size(0),
+                    " rows but the input has ", x2.size(0));
+  at::Tensor dw = at::empty({L.num_weights()}, x2.options());
+  AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_grad_weight_cpu", [&] {
+    linear_grad_weight_kernel<scalar_t>(L, g2.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(), x2.size(0),
+                                        dw.data_ptr<scalar_t>());
+  });
+  return dw.to(weight.scalar_type());
+}
+
+at::Tensor conv2d_forward(const at::Tensor& x, const at::Tensor& weight, const c10::optional<at::Tensor>& bias,
+                          const at::Tensor& layout_tensor, int64_t out_channels, at::IntArrayRef kernel_size,
+                          at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation) {
+  const BlockLayout L = checked_layout(layout_tensor, weight, kernel_size[0] * kernel_size[1]);
+  check_conv_inputs("relational_conv2d", x, weight, bias, L, out_channels, kernel_size, stride, padding, dilation);
+  const at::Tensor xc = x.contiguous();
+  const ConvGeometry g = geometry(xc.sizes(), kernel_size, stride, padding, dilation);
+  const at::ScalarType type = compute_type(x.scalar_type());
+  at::Tensor y = at::empty({x.size(0), L.out_features(), g.out_h, g.out_w}, x.options());
+  const c10::optional<at::Tensor> b = bias ? c10::optional<at::Tensor>(bias->contiguous()) : c10::nullopt;
+  AT_DISPATCH_FLOATING_TYPES(type, "relational_conv2d_forward_cpu", [&] {
+    using T = scalar_t;
+    const at::Tensor w = weight.to(type).contiguous();
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "relational_conv2d_forward_io", [&] {
+      using S = scalar_t;
+      conv_forward_kernel<T, S>(L, g, w.data_ptr<T>(), xc.data_ptr<S>(), b ? b->data_ptr<S>() : nullptr,
+                                y.data_ptr<S>(), x.size(0));
+    });
+  });
+  return y;
+}
+
+namespace {
+
+void check_grad_output(const at::Tensor& dy, const ConvGeometry& g, int64_t batch, int64_t out_c) {
+  TORCH_CHECK_VALUE(dy.dim() == 4 && dy.size(0) == batch && dy.size(1) == out_c && dy.size(2) == g.out_h &&
+                        dy.size(3) == g.out_w,
+                    "relational_conv2d backward: grad_output has shape ", dy.sizes(), ", expected [", batch, ", ",
+                    out_c, ", ", g.out_h, ", ", g.out_w, "]");
+}
+
+}  // namespace
+
+at::Tensor conv2d_grad_input(const at::Tensor& grad_out, const at::Tensor& weight, const at::Tensor& layout_tensor,
+                             at::IntArrayRef input_size, at::IntArrayRef kernel_size, at::IntArrayRef stride,
+                             at::IntArrayRef padding, at::IntArrayRef dilation) {
+  const BlockLayout L = checked_layout(layout_tensor, weight, kernel_size[0] * kernel_size[1]);
+  TORCH_CHECK_VALUE(input_size.size() == 4, "relational_conv2d backward: input_size must have 4 entries");
+  TORCH_CHECK_VALUE(input_size[1] == L.in_features(), "relational_conv2d backward: input has ", input_size[1],
+                    " channels, expected in_channels=", L.in_features());
+  const ConvGeometry g = geometry(input_size, kernel_size, stride, padding, dilation);
+  TORCH_CHECK_VALUE(g.out_h >= 1 && g.out_w >= 1, "relational_conv2d backward: the input is smaller than the kernel");
+  const at::Tensor dyc = grad_out.contiguous();
+  check_grad_output(dyc, g, input_size[0], L.out_features());
+  const at::ScalarType type = compute_type(grad_out.scalar_type());
+  at::Tensor dx = at::empty(input_size, grad_out.options().dtype(type));
+  AT_DISPATCH_FLOATING_TYPES(type, "relational_conv2d_grad_input_cpu", [&] {
+    using T = scalar_t;
+    const at::Tensor w = weight.to(type).contiguous();
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, dyc.scalar_type(), "relational_conv2d_grad_input_io", [&] {
+      conv_backward_kernel<T, scalar_t>(L, g, w.data_ptr<T>(), nullptr, dyc.data_ptr<scalar_t>(), dx.data_ptr<T>(),
+                                        nullptr, input_size[0]);
+    });
+  });
+  return dx.to(grad_out.scalar_type());
+}
+
+at::Tensor conv2d_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& weight,
+                              const at::Tensor& layout_tensor, at::IntArrayRef kernel_size, at::IntArrayRef stride,
+                              at::IntArrayRef padding, at::IntArrayRef dilation) {
+  const BlockLayout L = checked_layout(layout_tensor, weight, kernel_size[0] * kernel_size[1]);
+  check_conv_geometry("relational_conv2d backward", x, L.in_features(), kernel_size, stride, padding, dilation);
+  const at::Tensor xc = x.contiguous();
+  const ConvGeometry g = geometry(xc.sizes(), kernel_size, stride, padding, dilation);
+  const at::Tensor dyc = grad_out.to(x.scalar_type()).contiguous();
+  check_grad_output(dyc, g, x.size(0), L.out_features());
+  const at::ScalarType type = compute_type(x.scalar_type());
+  at::Tensor dw = at::empty({L.num_weights()}, x.options().dtype(type));
+  AT_DISPATCH_FLOATING_TYPES(type, "relational_conv2d_grad_weight_cpu", [&] {
+    using T = scalar_t;
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "relational_conv2d_grad_weight_io", [&] {
+      conv_backward_kernel<T, scalar_t>(L, g, nullptr, xc.data_ptr<scalar_t>(), dyc.data_ptr<scalar_t>(), nullptr,
+                                        dw.data_ptr<T>(), x.size(0));
+    });
+  });
+  return dw.to(weight.scalar_type());
+}
+
+}  // namespace relsparse::ops::cpu

@@ -1,0 +1,56 @@
+"""torch.autograd.gradcheck of the relational ops (float64), and autograd plumbing."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import relsparse
+from relsparse import graphs
+from relsparse.nn import functional as RF
+from relsparse.nn.layout import make_layout
+
+
+@pytest.mark.parametrize("graph", [graphs.connected_ws_flex(5, 2, 0.4, seed=2), relsparse.Graph(3), graphs.complete_graph(2)])
+def test_gradcheck_linear(graph):
+    torch.manual_seed(0)
+    layout = make_layout(graph, 7, 6)
+    x = torch.randn(4, 7, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(layout.num_weights, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(6, dtype=torch.float64, requires_grad=True)
+    fn = lambda x, w, b: RF.relational_linear(x, w, b, layout, implementation="sparse")  # noqa: E731
+    assert torch.autograd.gradcheck(fn, (x, w, b))
+
+
+@pytest.mark.parametrize("geometry", [dict(stride=1, padding=1, dilation=1), dict(stride=2, padding=0, dilation=2)])
+def test_gradcheck_conv(geometry):
+    torch.manual_seed(0)
+    layout = make_layout(graphs.connected_ws_flex(4, 2, 0.5, seed=1), 5, 6, (3, 2))
+    x = torch.randn(2, 5, 7, 6, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(layout.num_weights, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(6, dtype=torch.float64, requires_grad=True)
+    fn = lambda x, w, b: RF.relational_conv2d(x, w, b, layout, implementation="sparse", **geometry)  # noqa: E731
+    assert torch.autograd.gradcheck(fn, (x, w, b))
+
+
+def test_only_requested_gradients_are_computed():
+    layer = relsparse.nn.RelationalLinear(20, 10, graphs.ring_lattice(5, 2), implementation="sparse")
+    x = torch.randn(3, 20)  # no grad
+    layer.weight.requires_grad_(False)
+    y = layer(x)
+    y.sum().backward()
+    assert layer.weight.grad is None and layer.bias.grad is not None
+
+
+def test_opcheck_linear_and_conv():
+    # PyTorch's own consistency checks of a custom op: schema, fake kernel,
+    # autograd registration, faithful dispatch.
+    torch.manual_seed(0)
+    layout = make_layout(graphs.connected_ws_flex(6, 2, 0.2, seed=0), 12, 9)
+    x = torch.randn(5, 12, requires_grad=True)
+    w = torch.randn(layout.num_weights, requires_grad=True)
+    torch.library.opcheck(torch.ops.relsparse.linear, (x, w, None, layout.tensor, 9))
+    clayout = make_layout(graphs.connected_ws_flex(6, 2, 0.2, seed=0), 6, 6, (3, 3))
+    xc = torch.randn(2, 6, 5, 5, requires_grad=True)
+    wc = torch.randn(clayout.num_weights, requires_grad=True)
+    torch.library.opcheck(torch.ops.relsparse.conv2d, (xc, wc, None, clayout.tensor, 6, [3, 3], [1, 1], [1, 1], [1, 1]))

@@ -1,0 +1,190 @@
+"""Relational layers against the dense masked PyTorch reference.
+
+Outputs and all three gradients (input, packed weight, bias) of
+RelationalLinear / RelationalConv2d — through the sparse kernels and through
+the masked-dense path — must equal F.linear / F.conv2d on the masked dense
+weight, for many graphs and shapes: widths not divisible by the node count,
+one node, the complete graph, self-loops only (= grouped conv), strides,
+padding, dilation, batch 1, non-contiguous inputs.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+import relsparse
+from relsparse import graphs
+from relsparse.nn import RelationalConv2d, RelationalLinear
+
+from layer_helpers import grads, masked_conv, masked_linear, sample_graphs, tolerance
+
+GRAPHS = sample_graphs()
+
+
+def _close(a, b, dtype, what):
+    tol = tolerance(dtype)
+    scale = max(1.0, float(b.detach().abs().max())) if b.numel() else 1.0
+    err = float((a - b).detach().abs().max()) if a.numel() else 0.0
+    assert err <= tol * scale, f"{what}: max error {err:.3g} > {tol * scale:.3g}"
+
+
+def _check_linear(layer, x):
+    dtype = x.dtype
+    x = x.detach().requires_grad_(True)
+    y = layer(x)
+    dense = layer.to_dense().detach().requires_grad_(True)
+    y_ref = torch.nn.functional.linear(x, dense, layer.bias)
+    _close(y, y_ref, dtype, "output")
+    gy = torch.randn_like(y)
+    params = [x, layer.weight] + ([layer.bias] if layer.bias is not None else [])
+    got = grads(y, params, gy)
+    want = grads(y_ref, [x, dense] + ([layer.bias] if layer.bias is not None else []), gy)
+    _close(got[0], want[0], dtype, "grad input")
+    _close(got[1], layer.layout.from_dense(want[1]), dtype, "grad weight")
+    if layer.bias is not None:
+        _close(got[2], want[2], dtype, "grad bias")
+
+
+@pytest.mark.parametrize("implementation", ["sparse", "dense"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_linear_matches_masked_dense(name, dtype, implementation):
+    g = GRAPHS[name]
+    torch.manual_seed(0)
+    n = g.num_nodes
+    for (w_in, w_out), batch, bias in itertools.product([(n, n), (3 * n + 1, 2 * n + 3), (37, 53)], [1, 7, 130], [True, False]):
+        if w_in < n or w_out < n:
+            continue
+        layer = RelationalLinear(w_in, w_out, g, bias=bias, dtype=dtype, implementation=implementation)
+        _check_linear(layer, torch.randn(batch, w_in, dtype=dtype))
+
+
+def test_linear_accepts_leading_dims_and_noncontiguous_inputs():
+    g = GRAPHS["ws_flex_16"]
+    layer = RelationalLinear(40, 24, g, dtype=torch.float64, implementation="sparse")
+    base = torch.randn(3, 40, 5, dtype=torch.float64)
+    x = base.transpose(1, 2)  # (3, 5, 40), not contiguous
+    assert not x.is_contiguous()
+    _check_linear(layer, x)
+    y = layer(x)
+    assert y.shape == (3, 5, 24)
+    torch.testing.assert_close(y, layer(x.contiguous()))
+
+
+def test_complete_graph_linear_is_dense_linear():
+    dense = nn.Linear(30, 20, dtype=torch.float64)
+    layer = RelationalLinear.from_dense(dense.weight.detach(), graphs.complete_graph(10), bias=dense.bias.detach(),
+                                        implementation="sparse")
+    assert layer.density == 1.0 and layer.weight.numel() == 600
+    x = torch.randn(4, 30, dtype=torch.float64)
+    torch.testing.assert_close(layer(x), dense(x))
+
+
+def _check_conv(layer, x):
+    dtype = x.dtype
+    x = x.detach().requires_grad_(True)
+    y = layer(x)
+    dense = layer.to_dense().detach().requires_grad_(True)
+    y_ref = torch.nn.functional.conv2d(x, dense, layer.bias, layer.stride, layer.padding, layer.dilation)
+    _close(y, y_ref, dtype, "output")
+    gy = torch.randn_like(y)
+    params = [x, layer.weight] + ([layer.bias] if layer.bias is not None else [])
+    got = grads(y, params, gy)
+    want = grads(y_ref, [x, dense] + ([layer.bias] if layer.bias is not None else []), gy)
+    _close(got[0], want[0], dtype, "grad input")
+    _close(got[1], layer.layout.from_dense(want[1]), dtype, "grad weight")
+    if layer.bias is not None:
+        _close(got[2], want[2], dtype, "grad bias")
+
+
+CONV_GEOMETRIES = [
+    dict(kernel_size=3, stride=1, padding=1, dilation=1),
+    dict(kernel_size=3, stride=2, padding=1, dilation=1),
+    dict(kernel_size=(3, 1), stride=(1, 2), padding=(0, 1), dilation=1),
+    dict(kernel_size=3, stride=1, padding=2, dilation=2),
+    dict(kernel_size=1, stride=1, padding=0, dilation=1),
+    dict(kernel_size=(2, 3), stride=(2, 3), padding=0, dilation=(2, 1)),
+]
+
+
+@pytest.mark.parametrize("implementation", ["sparse", "dense"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_conv_matches_masked_dense(name, dtype, implementation):
+    g = GRAPHS[name]
+    torch.manual_seed(1)
+    n = g.num_nodes
+    for geometry, (c_in, c_out), batch in itertools.product(CONV_GEOMETRIES, [(n, n), (2 * n + 1, n + 2)], [1, 3]):
+        layer = RelationalConv2d(c_in, c_out, graph=g, dtype=dtype, implementation=implementation, **geometry)
+        _check_conv(layer, torch.randn(batch, c_in, 9, 10, dtype=dtype))
+
+
+def test_conv_large_image_spans_several_pixel_tiles():
+    g = graphs.connected_ws_flex(8, 3, 0.2, seed=0)
+    layer = RelationalConv2d(24, 16, 3, g, padding=1, dtype=torch.float64, implementation="sparse")
+    _check_conv(layer, torch.randn(2, 24, 61, 57, dtype=torch.float64))
+
+
+def test_conv_batch_smaller_and_larger_than_threads():
+    g = graphs.connected_ws_flex(8, 3, 0.2, seed=0)
+    layer = RelationalConv2d(16, 16, 3, g, padding=1, dtype=torch.float64, implementation="sparse")
+    for batch in (1, torch.get_num_threads() + 3):
+        _check_conv(layer, torch.randn(batch, 16, 12, 12, dtype=torch.float64))
+
+
+def test_self_loops_only_is_grouped_conv():
+    groups = 4
+    conv = nn.Conv2d(16, 12, 3, padding=1, groups=groups, bias=False, dtype=torch.float64)
+    layer = RelationalConv2d(16, 12, 3, relsparse.Graph(groups), padding=1, bias=False, dtype=torch.float64,
+                             implementation="sparse")
+    # Block i of the relational weight = group i of the grouped conv.
+    dense = torch.zeros(12, 16, 3, 3, dtype=torch.float64)
+    for i in range(groups):
+        dense[3 * i : 3 * i + 3, 4 * i : 4 * i + 4] = conv.weight.detach()[3 * i : 3 * i + 3]
+    layer.load_dense_(dense)
+    assert layer.weight.numel() == conv.weight.numel()
+    x = torch.randn(2, 16, 8, 8, dtype=torch.float64)
+    torch.testing.assert_close(layer(x), conv(x))
+
+
+def test_noncontiguous_conv_input():
+    g = GRAPHS["ws_flex_16"]
+    layer = RelationalConv2d(16, 16, 3, g, padding=1, dtype=torch.float64, implementation="sparse")
+    x = torch.randn(2, 9, 9, 16, dtype=torch.float64).permute(0, 3, 1, 2)
+    assert not x.is_contiguous()
+    _check_conv(layer, x)
+
+
+def test_sparse_and_dense_implementations_agree():
+    g = graphs.connected_ws_flex(64, 8, 0.1, seed=0)
+    torch.manual_seed(0)
+    lin = RelationalLinear(200, 150, g, dtype=torch.float64, implementation="sparse")
+    x = torch.randn(9, 200, dtype=torch.float64)
+    y_sparse = lin(x)
+    lin.implementation = "dense"
+    torch.testing.assert_close(lin(x), y_sparse)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_low_precision_inputs_compute_in_float(dtype):
+    g = GRAPHS["ws_flex_16"]
+    torch.manual_seed(0)
+    lin = RelationalLinear(48, 32, g, implementation="sparse")
+    conv = RelationalConv2d(32, 16, 3, g, padding=1, implementation="sparse")
+    x = torch.randn(5, 48)
+    ref = lin(x)
+    lin_low = RelationalLinear(48, 32, g, implementation="sparse", dtype=dtype)
+    lin_low.load_state_dict(lin.state_dict())
+    got = lin_low(x.to(dtype))
+    assert got.dtype == dtype
+    torch.testing.assert_close(got.float(), ref, atol=0.1, rtol=0.05)
+    xc = torch.randn(2, 32, 6, 6)
+    conv_low = RelationalConv2d(32, 16, 3, g, padding=1, implementation="sparse", dtype=dtype)
+    conv_low.load_state_dict(conv.state_dict())
+    out = conv_low(xc.to(dtype))
+    assert out.dtype == dtype
+    torch.testing.assert_close(out.float(), conv(xc), atol=0.15, rtol=0.05)

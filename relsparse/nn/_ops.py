@@ -1,0 +1,142 @@
+"""Loads the relsparse operator library and registers its Python-side rules.
+
+The C++ library defines the ops (``torch.ops.relsparse.*``) and their CPU
+(and, in CUDA builds, CUDA) kernels. Registered here:
+
+* **autograd** (``torch.library.register_autograd``): the backward of
+  ``linear`` / ``conv2d`` calls the ``*_grad_input`` / ``*_grad_weight`` ops,
+  only for the inputs that need a gradient; the bias gradient is a sum;
+* **fake kernels** (``torch.library.register_fake``), so ``torch.compile``,
+  meta tensors and FLOP counting can trace the ops without running them;
+* **autocast**: under ``torch.autocast`` the floating inputs are cast to the
+  autocast dtype of their device (``torch.get_autocast_dtype``), as
+  ``nn.Linear`` / ``nn.Conv2d`` are.
+"""
+
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+
+import torch
+
+_LIBRARY = Path(__file__).resolve().parent.parent / f"_ops{sysconfig.get_config_var('EXT_SUFFIX') or '.so'}"
+
+
+def _load() -> None:
+    if not _LIBRARY.exists():
+        raise ImportError(
+            f"relsparse's operator library is missing ({_LIBRARY.name}); it is built when torch is "
+            "installed: run `pip install --no-build-isolation -e .` with torch in the environment"
+        )
+    torch.ops.load_library(str(_LIBRARY))
+
+
+_load()
+ops = torch.ops.relsparse
+
+
+# ----------------------------------------------------------------- fake
+@torch.library.register_fake("relsparse::linear")
+def _linear_fake(x, weight, bias, layout, out_features):
+    return x.new_empty((*x.shape[:-1], out_features))
+
+
+@torch.library.register_fake("relsparse::linear_grad_input")
+def _linear_grad_input_fake(grad_out, weight, layout, in_features):
+    return grad_out.new_empty((*grad_out.shape[:-1], in_features))
+
+
+@torch.library.register_fake("relsparse::linear_grad_weight")
+def _linear_grad_weight_fake(grad_out, x, weight, layout):
+    return weight.new_empty(weight.shape)
+
+
+def _conv_out(size, kernel, stride, padding, dilation):
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+@torch.library.register_fake("relsparse::conv2d")
+def _conv2d_fake(x, weight, bias, layout, out_channels, kernel_size, stride, padding, dilation):
+    h = _conv_out(x.shape[2], kernel_size[0], stride[0], padding[0], dilation[0])
+    w = _conv_out(x.shape[3], kernel_size[1], stride[1], padding[1], dilation[1])
+    return x.new_empty((x.shape[0], out_channels, h, w))
+
+
+@torch.library.register_fake("relsparse::conv2d_grad_input")
+def _conv2d_grad_input_fake(grad_out, weight, layout, input_size, kernel_size, stride, padding, dilation):
+    return grad_out.new_empty(tuple(input_size))
+
+
+@torch.library.register_fake("relsparse::conv2d_grad_weight")
+def _conv2d_grad_weight_fake(grad_out, x, weight, layout, kernel_size, stride, padding, dilation):
+    return weight.new_empty(weight.shape)
+
+
+# ------------------------------------------------------------- autograd
+def _linear_setup(ctx, inputs, output):
+    x, weight, bias, layout, _ = inputs
+    ctx.save_for_backward(x, weight, layout)
+    ctx.has_bias = bias is not None
+
+
+def _linear_backward(ctx, grad):
+    x, weight, layout = ctx.saved_tensors
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        grad_x = ops.linear_grad_input(grad, weight, layout, x.shape[-1])
+    if ctx.needs_input_grad[1]:
+        grad_w = ops.linear_grad_weight(grad, x, weight, layout)
+    if ctx.has_bias and ctx.needs_input_grad[2]:
+        grad_b = grad.reshape(-1, grad.shape[-1]).sum(0)
+    return grad_x, grad_w, grad_b, None, None
+
+
+torch.library.register_autograd("relsparse::linear", _linear_backward, setup_context=_linear_setup)
+
+
+def _conv2d_setup(ctx, inputs, output):
+    x, weight, bias, layout, _, kernel_size, stride, padding, dilation = inputs
+    ctx.save_for_backward(x, weight, layout)
+    ctx.has_bias = bias is not None
+    ctx.geometry = (list(kernel_size), list(stride), list(padding), list(dilation))
+
+
+def _conv2d_backward(ctx, grad):
+    x, weight, layout = ctx.saved_tensors
+    kernel_size, stride, padding, dilation = ctx.geometry
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        grad_x = ops.conv2d_grad_input(grad, weight, layout, list(x.shape), kernel_size, stride, padding, dilation)
+    if ctx.needs_input_grad[1]:
+        grad_w = ops.conv2d_grad_weight(grad, x, weight, layout, kernel_size, stride, padding, dilation)
+    if ctx.has_bias and ctx.needs_input_grad[2]:
+        grad_b = grad.sum((0, 2, 3))
+    return grad_x, grad_w, grad_b, None, None, None, None, None, None
+
+
+torch.library.register_autograd("relsparse::conv2d", _conv2d_backward, setup_context=_conv2d_setup)
+
+
+# -------------------------------------------------------------- autocast
+_impl = torch.library.Library("relsparse", "IMPL")
+
+
+def _autocast(op_name: str):
+    op = getattr(ops, op_name)
+
+    def kernel(*args):
+        device = next(a.device.type for a in args if isinstance(a, torch.Tensor))
+        dtype = torch.get_autocast_dtype(device)
+        cast = [
+            a.to(dtype) if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args
+        ]
+        with torch.autocast(device, enabled=False):
+            return op(*cast)
+
+    return kernel
+
+
+for _name in ("linear", "conv2d"):
+    for _key in ("AutocastCPU", "AutocastCUDA"):
+        _impl.impl(_name, _autocast(_name), _key)
