@@ -6,6 +6,8 @@ graphs        WS-flex and classic random graph generators (networkx-exact)
 measures      clustering, path length and other measures, batched in C++
 dag           RandWire DAG conversion and input->output path statistics
 design_space  the paper's WS-flex grid, its 3942/52-graph samples, Figure 3
+models        the paper's architectures over relational graphs (needs torch;
+              imported on first use), and relationalize() for any model
 
 Quick tour
 ----------
@@ -23,6 +25,17 @@ from .errors import DisconnectedGraphError, GenerationError, NotADagError
 from .graph import DiGraph, DiGraphBatch, Graph, GraphBatch
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Lazy: the model zoo needs torch, graph work must not import it.
+    if name in ("models", "relationalize"):
+        import importlib
+
+        models = importlib.import_module(".models", __name__)
+        return models if name == "models" else models.relationalize
+    raise AttributeError(f"module 'relsparse' has no attribute {name!r}")
+
 
 __all__ = [
     "Graph", "DiGraph", "GraphBatch", "DiGraphBatch",
