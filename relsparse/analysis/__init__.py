@@ -14,6 +14,7 @@ correlation  :func:`bin_correlation`, :func:`early_vs_final`, :func:`subsample_c
 prior        :func:`graph_from_weights` / :func:`graph_from_mlp`: the graph learned by a dense MLP
 plots        PNG figures (heat map, slices, correlations, learned graphs)
 summary      :func:`save_summary` / :func:`load_summary` (JSON, CSV)
+report       :func:`report.analyze` / :func:`report.plot`: a sweep's standard report (``relsparse analyze|plot``)
 
 Every number is defined in its module's docstring.
 
@@ -55,6 +56,7 @@ from .prior import WeightGraphs, edge_weights, graph_from_mlp, graph_from_weight
 from .results import GraphMeans, Results, from_runs, graph_means
 from .slices import SliceFit, slice_fit
 from .summary import load_summary, save_summary
+from . import report  # noqa: E402 - needs the names above
 from .sweet_spot import SweetSpot, sweet_spot
 
 __all__ = [

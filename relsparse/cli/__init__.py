@@ -9,10 +9,14 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from . import design_space
+from . import analyze, design_space, plot, sweep, train
 
 COMMANDS = {
     "design-space": design_space,
+    "train": train,
+    "sweep": sweep,
+    "analyze": analyze,
+    "plot": plot,
 }
 
 
@@ -32,7 +36,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
         print(f"relsparse {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -18,6 +18,8 @@ import time
 
 import numpy as np
 
+from ._options import HelpFormatter
+
 
 def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
     p = sub.add_parser(
@@ -29,7 +31,8 @@ def add_parser(sub: argparse._SubParsersAction, name: str) -> None:
             "(the 3942-graph list at n=64) and the 52-graph coarse list, and plot the C-L "
             "coverage of WS-flex against the classic generators (Figure 3)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
+        allow_abbrev=False,  # an option must be spelt out: sweeps are records
     )
     p.add_argument("--n", type=int, default=64, choices=(64, 16), help="nodes per graph (the paper's grids)")
     p.add_argument("--out", default="relsparse-out/design-space", help="output folder (created if missing)")

@@ -95,6 +95,8 @@ def matched_width(
     partition_permute: bool = False,
 ) -> int:
     """The first-stage width :func:`build` would choose (module docstring)."""
+    if budget is None:
+        raise ValueError("matched_width needs a budget ('match' or a positive number of multiply-adds), got None")
     info = get_info(name)
     g = as_relational_graph(graph)
     shape, classes = _defaults(info, input_shape, num_classes)

@@ -40,13 +40,13 @@ from __future__ import annotations
 from .executor import Executor, LocalExecutor, WorkerError
 from .identity import worker_name
 from .runner import run_sweep
-from .spec import GENERATORS, RunSpec, SweepSpec, complete_graph_entry, graphs_from_sample, make_graph
+from .spec import GENERATORS, RunSpec, SweepSpec, complete_graph_entry, graphs_from_sample, make_graph, spread_graphs
 from .store import LostClaimError, ResultsStore, ResultsStoreError, Run
 from .task import BufferedReporter, Outcome, Reporter, StoreReporter, Task, execute_run, record_outcome
 from .worker import run_one, worker_loop
 
 __all__ = [
-    "SweepSpec", "RunSpec", "GENERATORS", "graphs_from_sample", "complete_graph_entry", "make_graph",
+    "SweepSpec", "RunSpec", "GENERATORS", "graphs_from_sample", "complete_graph_entry", "make_graph", "spread_graphs",
     "ResultsStore", "ResultsStoreError", "LostClaimError", "Run",
     "Task", "Reporter", "StoreReporter", "BufferedReporter", "Outcome", "execute_run", "record_outcome",
     "worker_loop", "run_one", "worker_name",

@@ -298,6 +298,34 @@ def graphs_from_sample(rows: Any, *, complete_baseline: bool = False) -> list:
     return graphs
 
 
+def spread_graphs(graphs: Sequence[Mapping], count: int) -> list:
+    """``count`` graph entries spread over the (C, L) plane (farthest-point order).
+
+    Starts from the graph nearest the centre of the sample's (C, L) box, then
+    repeatedly adds the graph farthest (Euclidean, C and L each scaled to
+    [0, 1] over the sample) from those chosen; ties go to the earlier entry.
+    Complete-graph entries are always kept and do not count. Deterministic.
+    A handful of graphs chosen this way covers the plane like the whole
+    sample, for quick sweeps.
+    """
+    if not _is_int(count) or count < 1:
+        raise ValueError(f"count must be an integer >= 1, got {count!r}")
+    complete = [g for g in graphs if g["generator"] == "complete"]
+    rest = [g for g in graphs if g["generator"] != "complete"]
+    if count >= len(rest):
+        return list(graphs)
+    xy = np.array([[g["C"], g["L"]] for g in rest], dtype=np.float64)
+    span = np.ptp(xy, axis=0)
+    xy = (xy - xy.min(axis=0)) / np.where(span > 0, span, 1.0)
+    chosen = [int(np.argmin(((xy - 0.5) ** 2).sum(axis=1)))]
+    dist = ((xy - xy[chosen[0]]) ** 2).sum(axis=1)
+    while len(chosen) < count:
+        nxt = int(np.argmax(dist))
+        chosen.append(nxt)
+        dist = np.minimum(dist, ((xy - xy[nxt]) ** 2).sum(axis=1))
+    return [rest[i] for i in sorted(chosen)] + complete
+
+
 def make_graph(graph: Mapping):
     """Builds the :class:`relsparse.Graph` of a graph entry."""
     from .. import graphs as gen
@@ -309,4 +337,4 @@ def make_graph(graph: Mapping):
 
 
 __all__ = ["SweepSpec", "RunSpec", "GENERATORS", "GRAPH_PARAMS", "graphs_from_sample", "complete_graph_entry",
-           "make_graph"]
+           "make_graph", "spread_graphs"]
