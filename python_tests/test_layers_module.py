@@ -194,3 +194,19 @@ def test_bad_forward_inputs():
     with pytest.raises(ValueError, match="bias must have shape"):
         torch.ops.relsparse.linear(torch.randn(2, 8), torch.randn(layout.num_weights), torch.randn(3),
                                    layout.tensor, 8)
+
+
+def test_dispatch_thresholds_follow_density_and_block_width():
+    from relsparse.nn import functional as RF
+    from relsparse.nn.layout import make_layout
+
+    cpu = torch.device("cpu")
+    g = graphs.connected_ws_flex(64, 8, 0.1, seed=0)
+    wide = make_layout(g, 128, 128, kernel_size=(3, 3))   # 2 channels per node
+    narrow = make_layout(g, 64, 64, kernel_size=(3, 3))   # 1 channel per node
+    assert RF.dense_threshold(cpu, "conv2d", wide) == RF.DENSE_THRESHOLD[("cpu", "conv2d")]
+    assert RF.dense_threshold(cpu, "conv2d", narrow) == RF.NARROW_BLOCK_THRESHOLD[("cpu", "conv2d")]
+    assert RF._choose(wide, cpu, "conv2d", "auto") and not RF._choose(narrow, cpu, "conv2d", "auto")
+    assert RF._choose(narrow, cpu, "conv2d", "sparse")  # forcing still reaches the kernels
+    dense_graph = graphs.complete_graph(8)
+    assert not RF._choose(make_layout(dense_graph, 64, 64), cpu, "linear", "auto")

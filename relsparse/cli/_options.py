@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from ..train.config import TrainConfig
@@ -60,8 +61,8 @@ def add_experiment_options(p: argparse.ArgumentParser, *, default_model: str = "
                    help="digits: scikit-learn's 8x8 digits, offline; synthetic: Gaussian clusters; "
                         "cifar10: CIFAR-10 python files in --data-dir; imagefolder: train/ and val/ class folders "
                         "in --data-dir (needs torchvision)")
-    g.add_argument("--data-dir", help="folder holding the dataset's files (cifar10, imagefolder); nothing is "
-                                      "downloaded")
+    g.add_argument("--data-dir", type=os.path.abspath,  # stored absolute: workers may run elsewhere
+                   help="folder holding the dataset's files (cifar10, imagefolder); nothing is downloaded")
     g.add_argument("--budget", default="match", type=_budget,
                    help="FLOPs budget: 'match' = the complete-graph model's multiply-adds on this dataset, an "
                         "integer number of multiply-adds, or 'none' to keep the base width")
@@ -104,6 +105,4 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
 
 
 def report_out(args: argparse.Namespace) -> str:
-    import os
-
     return args.out or os.path.splitext(args.store)[0] + "-analysis"

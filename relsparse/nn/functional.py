@@ -9,7 +9,7 @@ and pick an implementation per call:
   ``F.linear`` / ``F.conv2d`` — faster once the graph is dense enough that
   vendor GEMM efficiency beats the saved work.
 
-The switch is ``density >= dense_threshold(device, kind)``; the thresholds
+The switch is ``density >= dense_threshold(device, kind, layout)``; the thresholds
 were measured with ``bench/bench_layers.py`` and are documented in
 docs/layers.md. ``implementation="sparse"`` / ``"dense"`` forces one.
 
@@ -47,9 +47,24 @@ DENSE_THRESHOLD = {
 }
 
 
-def dense_threshold(device: torch.device, kind: str) -> float:
-    """Density from which ``implementation="auto"`` uses masked dense math."""
-    return DENSE_THRESHOLD.get((device.type, kind), 1.01)
+# Layers with fewer than 2 input channels per node have 1x1-channel blocks:
+# the block kernels then do scalar work per block and do not beat dense math
+# on CPU at any density measured (64 channels on 64 nodes at 56x56, batch 32:
+# sparse/masked 0.78-1.72 over three runs at density 0.14, 1.00-1.47 at 0.27;
+# docs/layers.md), so such convolutions always use masked dense math there.
+NARROW_BLOCK_THRESHOLD = {("cpu", "conv2d"): 0.0}
+
+
+def dense_threshold(device: torch.device, kind: str, layout: Optional[BlockLayout] = None) -> float:
+    """Density from which ``implementation="auto"`` uses masked dense math.
+
+    With ``layout``, layers whose nodes average fewer than 2 input channels
+    use the lower :data:`NARROW_BLOCK_THRESHOLD` where one is measured.
+    """
+    key = (device.type, kind)
+    if layout is not None and layout.in_features < 2 * layout.num_nodes and key in NARROW_BLOCK_THRESHOLD:
+        return NARROW_BLOCK_THRESHOLD[key]
+    return DENSE_THRESHOLD.get(key, 1.01)
 
 
 def _choose(layout: BlockLayout, device: torch.device, kind: str, implementation: str) -> bool:
@@ -60,7 +75,7 @@ def _choose(layout: BlockLayout, device: torch.device, kind: str, implementation
         return False
     if implementation != "auto":
         raise ValueError(f"implementation must be 'auto', 'sparse' or 'dense', got {implementation!r}")
-    return layout.density < dense_threshold(device, kind)
+    return layout.density < dense_threshold(device, kind, layout)
 
 
 def _check_weight(weight: torch.Tensor, layout: BlockLayout, what: str) -> None:
