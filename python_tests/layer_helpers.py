@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 import relsparse
 from relsparse import graphs
@@ -20,15 +19,6 @@ def sample_graphs() -> dict:
         "ws_flex_7_odd": graphs.connected_ws_flex(7, 2.5, 0.5, seed=3),
         "star_6": relsparse.Graph(6, [(0, i) for i in range(1, 6)]),
     }
-
-
-def masked_linear(layer, x):
-    """graph2nn's approach: dense weight times mask, then F.linear."""
-    return F.linear(x, layer.to_dense(), layer.bias)
-
-
-def masked_conv(layer, x):
-    return F.conv2d(x, layer.to_dense(), layer.bias, layer.stride, layer.padding, layer.dilation)
 
 
 def grads(output, inputs, grad_output):

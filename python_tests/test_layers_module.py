@@ -10,7 +10,6 @@ import networkx as nx
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 import relsparse
 from relsparse import graphs

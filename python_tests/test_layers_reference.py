@@ -20,7 +20,7 @@ import relsparse
 from relsparse import graphs
 from relsparse.nn import RelationalConv2d, RelationalLinear
 
-from layer_helpers import grads, masked_conv, masked_linear, sample_graphs, tolerance
+from layer_helpers import grads, sample_graphs, tolerance
 
 GRAPHS = sample_graphs()
 
@@ -32,12 +32,13 @@ def _close(a, b, dtype, what):
     assert err <= tol * scale, f"{what}: max error {err:.3g} > {tol * scale:.3g}"
 
 
-def _check_linear(layer, x):
+def _check_against_dense(layer, x, dense_op):
+    """Output and all gradients of ``layer`` equal ``dense_op(x, dense weight)`` (the masked dense reference)."""
     dtype = x.dtype
     x = x.detach().requires_grad_(True)
     y = layer(x)
     dense = layer.to_dense().detach().requires_grad_(True)
-    y_ref = torch.nn.functional.linear(x, dense, layer.bias)
+    y_ref = dense_op(x, dense)
     _close(y, y_ref, dtype, "output")
     gy = torch.randn_like(y)
     params = [x, layer.weight] + ([layer.bias] if layer.bias is not None else [])
@@ -47,6 +48,10 @@ def _check_linear(layer, x):
     _close(got[1], layer.layout.from_dense(want[1]), dtype, "grad weight")
     if layer.bias is not None:
         _close(got[2], want[2], dtype, "grad bias")
+
+
+def _check_linear(layer, x):
+    _check_against_dense(layer, x, lambda v, w: torch.nn.functional.linear(v, w, layer.bias))
 
 
 @pytest.mark.parametrize("implementation", ["sparse", "dense"])
@@ -85,20 +90,9 @@ def test_complete_graph_linear_is_dense_linear():
 
 
 def _check_conv(layer, x):
-    dtype = x.dtype
-    x = x.detach().requires_grad_(True)
-    y = layer(x)
-    dense = layer.to_dense().detach().requires_grad_(True)
-    y_ref = torch.nn.functional.conv2d(x, dense, layer.bias, layer.stride, layer.padding, layer.dilation)
-    _close(y, y_ref, dtype, "output")
-    gy = torch.randn_like(y)
-    params = [x, layer.weight] + ([layer.bias] if layer.bias is not None else [])
-    got = grads(y, params, gy)
-    want = grads(y_ref, [x, dense] + ([layer.bias] if layer.bias is not None else []), gy)
-    _close(got[0], want[0], dtype, "grad input")
-    _close(got[1], layer.layout.from_dense(want[1]), dtype, "grad weight")
-    if layer.bias is not None:
-        _close(got[2], want[2], dtype, "grad bias")
+    _check_against_dense(
+        layer, x, lambda v, w: torch.nn.functional.conv2d(v, w, layer.bias, layer.stride, layer.padding, layer.dilation)
+    )
 
 
 CONV_GEOMETRIES = [
