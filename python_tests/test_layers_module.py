@@ -195,17 +195,34 @@ def test_bad_forward_inputs():
                                    layout.tensor, 8)
 
 
-def test_dispatch_thresholds_follow_density_and_block_width():
+def test_dispatch_thresholds_follow_density_and_batch(monkeypatch):
     from relsparse.nn import functional as RF
     from relsparse.nn.layout import make_layout
 
     cpu = torch.device("cpu")
-    g = graphs.connected_ws_flex(64, 8, 0.1, seed=0)
-    wide = make_layout(g, 128, 128, kernel_size=(3, 3))   # 2 channels per node
-    narrow = make_layout(g, 64, 64, kernel_size=(3, 3))   # 1 channel per node
-    assert RF.dense_threshold(cpu, "conv2d", wide) == RF.DENSE_THRESHOLD[("cpu", "conv2d")]
-    assert RF.dense_threshold(cpu, "conv2d", narrow) == RF.NARROW_BLOCK_THRESHOLD[("cpu", "conv2d")]
-    assert RF._choose(wide, cpu, "conv2d", "auto") and not RF._choose(narrow, cpu, "conv2d", "auto")
-    assert RF._choose(narrow, cpu, "conv2d", "sparse")  # forcing still reaches the kernels
+    small = RF.SMALL_BATCH - 1
+    assert RF.dense_threshold(cpu, "conv2d") == RF.DENSE_THRESHOLD[("cpu", "conv2d")]
+    assert RF.dense_threshold(cpu, "conv2d", RF.SMALL_BATCH) == RF.DENSE_THRESHOLD[("cpu", "conv2d")]
+    assert RF.dense_threshold(cpu, "conv2d", small) == RF.SMALL_BATCH_THRESHOLD[("cpu", "conv2d")]
+    assert RF.dense_threshold(cpu, "linear", 1) == RF.DENSE_THRESHOLD[("cpu", "linear")]
+    k16 = make_layout(graphs.connected_ws_flex(64, 16, 0.1, seed=0), 128, 128, kernel_size=(3, 3))  # density 0.27
+    assert RF._choose(k16, cpu, "conv2d", "auto", batch=32) and not RF._choose(k16, cpu, "conv2d", "auto", batch=8)
+    assert RF._choose(k16, cpu, "conv2d", "sparse", batch=8)  # forcing still reaches the kernels
+    # The module passes its batch: a small batch of this layer runs dense, a large one sparse (same numbers).
+    sparse_calls = []
+
+    class Spy:
+        def __getattr__(self, name):
+            sparse_calls.append(name)
+            return getattr(torch.ops.relsparse, name)
+
+    monkeypatch.setattr(RF._ops, "ops", Spy())
+    layer = RelationalConv2d(128, 128, 3, k16.graph, padding=1, dtype=torch.float64)
+    x = torch.randn(RF.SMALL_BATCH, 128, 5, 5, dtype=torch.float64)
+    y_sparse = layer(x)
+    assert sparse_calls == ["conv2d"]
+    y_dense = layer(x[:2])
+    assert sparse_calls == ["conv2d"]
+    torch.testing.assert_close(y_sparse[:2], y_dense)
     dense_graph = graphs.complete_graph(8)
     assert not RF._choose(make_layout(dense_graph, 64, 64), cpu, "linear", "auto")

@@ -130,6 +130,17 @@ def test_conv_batch_smaller_and_larger_than_threads():
         _check_conv(layer, torch.randn(batch, 16, 12, 12, dtype=torch.float64))
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_conv_batch_lane_layout(dtype):
+    """Batches that fill the SIMD lanes take the batch-lane weight gradient (every geometry, full and part groups)."""
+    lanes = 64 // torch.finfo(dtype).bits * 8
+    g = graphs.connected_ws_flex(8, 3, 0.2, seed=0)
+    torch.manual_seed(2)
+    for geometry, batch in itertools.product(CONV_GEOMETRIES, (lanes, lanes * 3 // 4, lanes + 1, 2 * lanes)):
+        layer = RelationalConv2d(17, 12, graph=g, dtype=dtype, implementation="sparse", **geometry)
+        _check_conv(layer, torch.randn(batch, 17, 9, 10, dtype=dtype))
+
+
 def test_self_loops_only_is_grouped_conv():
     groups = 4
     conv = nn.Conv2d(16, 12, 3, padding=1, groups=groups, bias=False, dtype=torch.float64)
@@ -176,9 +187,16 @@ def test_low_precision_inputs_compute_in_float(dtype):
     got = lin_low(x.to(dtype))
     assert got.dtype == dtype
     torch.testing.assert_close(got.float(), ref, atol=0.1, rtol=0.05)
-    xc = torch.randn(2, 32, 6, 6)
+    xc = torch.randn(16, 32, 6, 6)  # a whole group of lanes: the batch-lane weight gradient
     conv_low = RelationalConv2d(32, 16, 3, g, padding=1, implementation="sparse", dtype=dtype)
     conv_low.load_state_dict(conv.state_dict())
     out = conv_low(xc.to(dtype))
     assert out.dtype == dtype
-    torch.testing.assert_close(out.float(), conv(xc), atol=0.15, rtol=0.05)
+    ref = conv(xc)
+    torch.testing.assert_close(out.float(), ref, atol=0.15, rtol=0.05)
+    gy = torch.randn_like(ref)
+    out.backward(gy.to(dtype))
+    ref.backward(gy)
+    assert conv_low.weight.grad.dtype == dtype
+    scale = float(conv.weight.grad.abs().max())
+    torch.testing.assert_close(conv_low.weight.grad.float(), conv.weight.grad, atol=0.02 * scale, rtol=0.02)

@@ -104,6 +104,7 @@ def _conv2d_setup(ctx, inputs, output):
 
 def _conv2d_backward(ctx, grad):
     x, weight, layout = ctx.saved_tensors
+    grad = grad.contiguous()  # once for both passes (e.g. the expanded grad of a .sum())
     kernel_size, stride, padding, dilation = ctx.geometry
     grad_x = grad_w = grad_b = None
     if ctx.needs_input_grad[0]:

@@ -9,7 +9,7 @@ and pick an implementation per call:
   ``F.linear`` / ``F.conv2d`` — faster once the graph is dense enough that
   vendor GEMM efficiency beats the saved work.
 
-The switch is ``density >= dense_threshold(device, kind, layout)``; the thresholds
+The switch is ``density >= dense_threshold(device, kind, batch)``; the thresholds
 were measured with ``bench/bench_layers.py`` and are documented in
 docs/layers.md. ``implementation="sparse"`` / ``"dense"`` forces one.
 
@@ -47,27 +47,30 @@ DENSE_THRESHOLD = {
 }
 
 
-# Layers with fewer than 2 input channels per node have 1x1-channel blocks:
-# the block kernels then do scalar work per block and do not beat dense math
-# on CPU at any density measured (64 channels on 64 nodes at 56x56, batch 32:
-# sparse/masked 0.78-1.72 over three runs at density 0.14, 1.00-1.47 at 0.27;
-# docs/layers.md), so such convolutions always use masked dense math there.
-NARROW_BLOCK_THRESHOLD = {("cpu", "conv2d"): 0.0}
+# Convolutions on CPU with a batch of fewer than SMALL_BATCH images: their
+# weight gradient cannot use the batch-lane kernel (one image per SIMD lane),
+# and the per-image kernels win over dense math only at lower density
+# (relsparse/masked at batch 8, WS-flex(64, k, 0.1): 64x56^2 0.65 / 1.04 /
+# 1.76 at density 0.14 / 0.27 / 0.52, 128x28^2 0.53 / 0.88 / 1.38, 512x7^2
+# 0.37 / 0.65 / 1.21; docs/layers.md).
+SMALL_BATCH = 16
+SMALL_BATCH_THRESHOLD = {("cpu", "conv2d"): 0.25}
 
 
-def dense_threshold(device: torch.device, kind: str, layout: Optional[BlockLayout] = None) -> float:
+def dense_threshold(device: torch.device, kind: str, batch: Optional[int] = None) -> float:
     """Density from which ``implementation="auto"`` uses masked dense math.
 
-    With ``layout``, layers whose nodes average fewer than 2 input channels
-    use the lower :data:`NARROW_BLOCK_THRESHOLD` where one is measured.
+    With ``batch`` (the images per call), batches smaller than
+    :data:`SMALL_BATCH` use :data:`SMALL_BATCH_THRESHOLD` where one is measured.
     """
     key = (device.type, kind)
-    if layout is not None and layout.in_features < 2 * layout.num_nodes and key in NARROW_BLOCK_THRESHOLD:
-        return NARROW_BLOCK_THRESHOLD[key]
+    if batch is not None and batch < SMALL_BATCH and key in SMALL_BATCH_THRESHOLD:
+        return SMALL_BATCH_THRESHOLD[key]
     return DENSE_THRESHOLD.get(key, 1.01)
 
 
-def _choose(layout: BlockLayout, device: torch.device, kind: str, implementation: str) -> bool:
+def _choose(layout: BlockLayout, device: torch.device, kind: str, implementation: str,
+            batch: Optional[int] = None) -> bool:
     """True for the sparse kernels."""
     if implementation == "sparse":
         return True
@@ -75,7 +78,7 @@ def _choose(layout: BlockLayout, device: torch.device, kind: str, implementation
         return False
     if implementation != "auto":
         raise ValueError(f"implementation must be 'auto', 'sparse' or 'dense', got {implementation!r}")
-    return layout.density < dense_threshold(device, kind, layout)
+    return layout.density < dense_threshold(device, kind, batch)
 
 
 def _check_weight(weight: torch.Tensor, layout: BlockLayout, what: str) -> None:
@@ -145,7 +148,7 @@ def relational_conv2d(
         raise ValueError(
             f"relational_conv2d: input must be (N, {layout.in_features}, H, W), got shape {tuple(x.shape)}"
         )
-    if _choose(layout, x.device, "conv2d", implementation):
+    if _choose(layout, x.device, "conv2d", implementation, batch=x.shape[0]):
         tensor = layout.tensor_on(x.device) if layout_tensor is None else layout_tensor
         return _ops.ops.conv2d(
             x, weight, bias, tensor, layout.out_features, list(layout.kernel_size), stride, padding, dilation,
@@ -153,4 +156,4 @@ def relational_conv2d(
     return F.conv2d(x, layout.to_dense(weight), bias, stride, padding, dilation)
 
 
-__all__ = ["relational_linear", "relational_conv2d", "dense_threshold", "DENSE_THRESHOLD"]
+__all__ = ["relational_linear", "relational_conv2d", "dense_threshold", "DENSE_THRESHOLD", "SMALL_BATCH_THRESHOLD"]

@@ -28,6 +28,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 #include <type_traits>
 #include <vector>
 
@@ -140,22 +143,108 @@ void row_tile(const T* a, int64_t rs, const GatherTable<T>& t, int64_t col, T* c
 
 }  // namespace detail
 
+// ------------------------------------------------------ batch-lane layout
+
+namespace detail {
+
+// Transposes the kLanes x kLanes matrix held in v (row r = v[r]) in place:
+// log2(lanes) stages, each swapping the off-diagonal b x b blocks of every
+// 2b x 2b block with one two-source shuffle per row.
+template <typename T>
+inline void transpose_square(Vec<T>* v) {
+  constexpr int L = static_cast<int>(kLanes<T>);
+  using Index = typename std::conditional<sizeof(T) == 4, int32_t, int64_t>::type;
+  typedef Index IndexVec __attribute__((vector_size(64)));
+  for (int b = L / 2; b >= 1; b /= 2) {
+    IndexVec low{}, high{};
+    for (int col = 0; col < L; ++col) {
+      low[col] = (col & b) ? L + col - b : col;   // row i keeps its even blocks, takes row i+b's
+      high[col] = (col & b) ? L + col : col + b;  // row i+b takes row i's odd blocks, keeps its own
+    }
+    for (int i = 0; i < L; ++i) {
+      if (i & b) continue;
+      const Vec<T> a = v[i], c = v[i + b];
+      v[i] = __builtin_shuffle(a, c, low);
+      v[i + b] = __builtin_shuffle(a, c, high);
+    }
+  }
+}
+
+#ifdef __AVX512F__
+// The first n (< lanes) elements at p, zeros after them; masked, so it never
+// reads past p + n (which may be the end of the tensor).
+inline Vec<float> load_first(const float* p, int64_t n) {
+  return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
+}
+inline Vec<double> load_first(const double* p, int64_t n) {
+  return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << n) - 1), p);
+}
+#endif
+
+}  // namespace detail
+
+// out[t * lanes + lane] = in[lane][offset + t] for t < count: `valid` source
+// rows (the rest of the lanes are zero) interleaved lane by lane, a square
+// block at a time through registers.
+template <typename T, typename S>
+void interleave_run(const S* const* in, int64_t valid, int64_t offset, int64_t count, T* out) {
+  constexpr int64_t L = kLanes<T>;
+  using detail::Vec;
+  int64_t t = 0;
+  if constexpr (std::is_same<T, S>::value) {
+    if (valid == L) {
+      for (; t + L <= count; t += L) {
+        Vec<T> v[L];
+        for (int64_t lane = 0; lane < L; ++lane) v[lane] = detail::load(in[lane] + offset + t);
+        detail::transpose_square<T>(v);
+        for (int64_t k = 0; k < L; ++k) detail::store(out + (t + k) * L, v[k]);
+      }
+#ifdef __AVX512F__
+      if (t < count) {
+        const int64_t n = count - t;
+        Vec<T> v[L];
+        for (int64_t lane = 0; lane < L; ++lane) v[lane] = detail::load_first(in[lane] + offset + t, n);
+        detail::transpose_square<T>(v);
+        for (int64_t k = 0; k < n; ++k) detail::store(out + (t + k) * L, v[k]);
+        return;
+      }
+#endif
+    }
+  }
+  // Partial lane sets and converted types: through a zeroed block.
+  for (; t < count; t += L) {
+    const int64_t n = std::min(L, count - t);
+    alignas(64) T block[L][L] = {};
+    for (int64_t lane = 0; lane < valid; ++lane)
+      for (int64_t k = 0; k < n; ++k) block[lane][k] = static_cast<T>(in[lane][offset + t + k]);
+    Vec<T> v[L];
+    for (int64_t lane = 0; lane < L; ++lane) v[lane] = detail::load(block[lane]);
+    detail::transpose_square<T>(v);
+    for (int64_t k = 0; k < n; ++k) detail::store(out + (t + k) * L, v[k]);
+  }
+}
+
 // Rows [0, rows) of C (row r reads a + r * rs) over `vectors` vectors of
-// columns from `col`: chunks of 6 rows, then the remainder.
+// columns from `col`, in tiles of at most 6 rows of balanced sizes (8 rows
+// as 4 + 4, not 6 + 2: a 2-row tile loads one panel vector per 2 FMAs).
 template <typename T>
 void gather_rows(const T* a, int64_t rs, const GatherTable<T>& t, int64_t rows, int64_t col, int64_t vectors, T* c,
                  int64_t ldc) {
-  int64_t r = 0;
-  for (; r + 6 <= rows; r += 6) detail::row_tile<T, 6>(a + r * rs, rs, t, col, c + r * ldc, ldc, vectors);
-  const T* ar = a + r * rs;
-  T* cr = c + r * ldc;
-  switch (rows - r) {
-    case 5: detail::row_tile<T, 5>(ar, rs, t, col, cr, ldc, vectors); break;
-    case 4: detail::row_tile<T, 4>(ar, rs, t, col, cr, ldc, vectors); break;
-    case 3: detail::row_tile<T, 3>(ar, rs, t, col, cr, ldc, vectors); break;
-    case 2: detail::row_tile<T, 2>(ar, rs, t, col, cr, ldc, vectors); break;
-    case 1: detail::row_tile<T, 1>(ar, rs, t, col, cr, ldc, vectors); break;
-    default: break;
+  const int64_t tiles = (rows + 5) / 6;
+  for (int64_t k = 0, r = 0; k < tiles; ++k) {
+    const int64_t mr = rows / tiles + (k < rows % tiles ? 1 : 0);
+    const T* ar = a + r * rs;
+    T* cr = c + r * ldc;
+    switch (mr) {
+      case 6: detail::row_tile<T, 6>(ar, rs, t, col, cr, ldc, vectors); break;
+      case 5: detail::row_tile<T, 5>(ar, rs, t, col, cr, ldc, vectors); break;
+      case 4: detail::row_tile<T, 4>(ar, rs, t, col, cr, ldc, vectors); break;
+      case 3: detail::row_tile<T, 3>(ar, rs, t, col, cr, ldc, vectors); break;
+      case 2: detail::row_tile<T, 2>(ar, rs, t, col, cr, ldc, vectors); break;
+      case 1: detail::row_tile<T, 1>(ar, rs, t, col, cr, ldc, vectors); break;
+      default: break;
+    }
+    r += mr;
   }
 }
 
@@ -193,33 +282,40 @@ inline int bit_reverse(int x, int bits) {
   return r;
 }
 
-// The columns a weight gradient sums over: `images` runs of `columns`,
-// run b starting at b * d_stride in D and at b_offset + b * b_stride in
-// every B row.
+// The columns a weight gradient sums over: `outer` x `inner` runs of
+// `length` vectors. Run (a, b) starts at a * d_outer + b * d_inner in D and
+// at b_offset + a * b_outer + b * b_inner in every B row; along a run D
+// advances one vector and B `b_step` elements (b_step > lanes reads every
+// other position, as a strided convolution does).
+template <typename T>
 struct Reduction {
-  int64_t columns = 0;
-  int64_t images = 1;
-  int64_t d_stride = 0;
-  int64_t b_stride = 0;
+  int64_t length = 0;
+  int64_t outer = 1, d_outer = 0, b_outer = 0;
+  int64_t inner = 1, d_inner = 0, b_inner = 0;
+  int64_t b_step = kLanes<T>;
   int64_t b_offset = 0;
 };
 
 // dW[o][k] (+)= sum over the reduction of d[o][.] * brows[k][.] for an
 // MO x MK tile (MO * MK <= lanes), all lane sums done by one reduce_lanes.
 template <typename T, int MO, int MK>
-void wgrad_tile(const T* d, int64_t ldd, const T* const* brows, const Reduction& red, T* dw, int64_t ldw,
+void wgrad_tile(const T* d, int64_t ldd, const T* const* brows, const Reduction<T>& red, T* dw, int64_t ldw,
                 bool accumulate) {
   constexpr int L = static_cast<int>(kLanes<T>);
   static_assert(MO * MK <= L, "tile larger than one reduction");
   Vec<T> acc[L];
   for (int a = 0; a < L; ++a) acc[a] = Vec<T>{};
-  for (int64_t b = 0; b < red.images; ++b)
-    for (int64_t x = 0; x < red.columns; x += kLanes<T>) {
-      Vec<T> dv[MO], bv[MK];
-      for (int o = 0; o < MO; ++o) dv[o] = load(d + b * red.d_stride + o * ldd + x);
-      for (int k = 0; k < MK; ++k) bv[k] = load(brows[k] + red.b_offset + b * red.b_stride + x);
-      for (int o = 0; o < MO; ++o)
-        for (int k = 0; k < MK; ++k) acc[o * MK + k] += dv[o] * bv[k];
+  for (int64_t a = 0; a < red.outer; ++a)
+    for (int64_t b = 0; b < red.inner; ++b) {
+      const T* dr = d + a * red.d_outer + b * red.d_inner;
+      const int64_t br = red.b_offset + a * red.b_outer + b * red.b_inner;
+      for (int64_t x = 0; x < red.length; ++x) {
+        Vec<T> dv[MO], bv[MK];
+        for (int o = 0; o < MO; ++o) dv[o] = load(dr + o * ldd + x * L);
+        for (int k = 0; k < MK; ++k) bv[k] = load(brows[k] + br + x * red.b_step);
+        for (int o = 0; o < MO; ++o)
+          for (int k = 0; k < MK; ++k) acc[o * MK + k] += dv[o] * bv[k];
+      }
     }
   const Vec<T> sums = reduce_lanes<T>(acc);
   constexpr int bits = L == 16 ? 4 : 3;
@@ -235,7 +331,7 @@ void wgrad_tile(const T* d, int64_t ldd, const T* const* brows, const Reduction&
 // serves every tile and each panel vector feeds MO FMAs, each dy vector
 // lanes / MO (4 x 4 for float, or 2 x 8 / 1 x 16 for the last rows).
 template <typename T, int MO>
-void wgrad_rows(const T* d, int64_t ldd, const T* const* brows, int64_t num_k, const Reduction& red, T* dw,
+void wgrad_rows(const T* d, int64_t ldd, const T* const* brows, int64_t num_k, const Reduction<T>& red, T* dw,
                 int64_t ldw, bool accumulate) {
   constexpr int MK = static_cast<int>(kLanes<T>) / MO;
   int64_t k = 0;
@@ -248,10 +344,10 @@ void wgrad_rows(const T* d, int64_t ldd, const T* const* brows, int64_t num_k, c
 using detail::Reduction;
 
 // dW_i (b_i x width, row-major at dw) (+)= D[rows] . B[k]^T summed over the
-// reduction's columns (multiples of the lanes), with B row k at brows[k].
+// reduction's columns, with D row o at d + o * ldd and B row k at brows[k].
 template <typename T>
 void reduce_weight_rows(const T* d, int64_t ldd, int64_t rows, const T* const* brows, int64_t width,
-                        const Reduction& red, T* dw, bool accumulate) {
+                        const Reduction<T>& red, T* dw, bool accumulate) {
   int64_t o = 0;
   for (; o + 4 <= rows; o += 4)
     detail::wgrad_rows<T, 4>(d + o * ldd, ldd, brows, width, red, dw + o * width, width, accumulate);
