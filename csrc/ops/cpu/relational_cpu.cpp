@@ -90,11 +90,48 @@ void grad_input_entries(const BlockLayout& L, int64_t j, bool per_kernel, RowOf&
 
 // ------------------------------------------------------------------ linear
 
-// (features x padded) panel holding m2^T in the compute type, zero padding.
+// dst (cols x rows, row stride ldd) = src^T (src: rows x cols, row stride
+// lds), strips of lanes rows over the workers.
+template <typename T>
+void transpose(const T* src, int64_t rows, int64_t cols, int64_t lds, T* dst, int64_t ldd) {
+  const int64_t strips = (rows + kLanes<T> - 1) / kLanes<T>;
+  at::parallel_for(0, strips, grain(strips, 0.25 * kLanes<T> * cols), [&](int64_t begin, int64_t end) {
+    for (int64_t s = begin; s < end; ++s) {
+      const int64_t r0 = s * kLanes<T>;
+      transpose_strip(src + r0 * lds, lds, std::min(kLanes<T>, rows - r0), cols, dst + r0, ldd);
+    }
+  });
+}
+
+// (features x padded) panel holding m2^T (m2 contiguous) in the compute
+// type, zero padding.
 at::Tensor transposed_panel(const at::Tensor& m2, int64_t padded, at::ScalarType type) {
-  at::Tensor panel = at::zeros({m2.size(1), padded}, m2.options().dtype(type));
-  panel.narrow(1, 0, m2.size(0)).copy_(m2.t());
+  const int64_t m = m2.size(0), features = m2.size(1);
+  if (m2.scalar_type() != type) {
+    at::Tensor panel = at::zeros({features, padded}, m2.options().dtype(type));
+    panel.narrow(1, 0, m).copy_(m2.t());
+    return panel;
+  }
+  at::Tensor panel = at::empty({features, padded}, m2.options());
+  AT_DISPATCH_FLOATING_TYPES(type, "relsparse_transposed_panel", [&] {
+    scalar_t* p = panel.data_ptr<scalar_t>();
+    transpose(m2.data_ptr<scalar_t>(), m, features, features, p, padded);
+    if (padded > m)
+      for (int64_t f = 0; f < features; ++f) std::fill(p + f * padded + m, p + (f + 1) * padded, scalar_t(0));
+  });
   return panel;
+}
+
+// The first m columns of a (features x padded) result panel, transposed
+// into a new (m x features) tensor of type `out_type`.
+at::Tensor untransposed(const at::Tensor& panel, int64_t m, at::ScalarType out_type) {
+  if (panel.scalar_type() != out_type) return panel.narrow(1, 0, m).t().to(out_type).contiguous();
+  const int64_t features = panel.size(0), padded = panel.size(1);
+  at::Tensor out = at::empty({m, features}, panel.options());
+  AT_DISPATCH_FLOATING_TYPES(panel.scalar_type(), "relsparse_untransposed", [&] {
+    transpose(panel.data_ptr<scalar_t>(), features, m, padded, out.data_ptr<scalar_t>(), features);
+  });
+  return out;
 }
 
 // Runs body(node, col, vectors) over every (node, column tile) of a panel,
@@ -204,7 +241,7 @@ struct PaddedImages {
     channels = channels_;
     tall = tall_;
     wide = wide_;
-    plane = tall * wide + slack;
+    plane = padded_columns<T>(tall * wide + slack);  // whole vectors: aligned channels
     data.reset(static_cast<size_t>(count * channels * plane));
     const int64_t y0 = std::max<int64_t>(0, top), y1 = std::min(tall, top + h);
     const int64_t x0 = std::max<int64_t>(0, left), x1 = std::min(wide, left + w);
@@ -627,11 +664,18 @@ at::Tensor linear_forward(const at::Tensor& x, const at::Tensor& weight, const c
     yt = at::empty({L.out_features(), padded}, xt.options());
     linear_forward_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), xt.data_ptr<scalar_t>(), yt.data_ptr<scalar_t>(), padded);
   });
-  at::Tensor y = yt.narrow(1, 0, m).t();
-  if (bias) y = y + bias->to(type);
+  at::Tensor y;
+  if (x.scalar_type() == type) {
+    y = untransposed(yt, m, type);
+    if (bias) y.add_(*bias);
+  } else {  // add the bias in the compute type, round once
+    y = yt.narrow(1, 0, m).t();
+    if (bias) y = y + bias->to(type);
+    y = y.to(x.scalar_type()).contiguous();
+  }
   std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
   shape.back() = L.out_features();
-  return y.to(x.scalar_type()).reshape(shape).contiguous();
+  return y.reshape(shape);
 }
 
 at::Tensor linear_grad_input(const at::Tensor& grad_out, const at::Tensor& weight, const at::Tensor& layout_tensor,
@@ -656,7 +700,7 @@ at::Tensor linear_grad_input(const at::Tensor& grad_out, const at::Tensor& weigh
   });
   std::vector<int64_t> shape(grad_out.sizes().begin(), grad_out.sizes().end());
   shape.back() = L.in_features();
-  return gt.narrow(1, 0, m).t().to(grad_out.scalar_type()).reshape(shape).contiguous();
+  return untransposed(gt, m, grad_out.scalar_type()).reshape(shape);
 }
 
 at::Tensor linear_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& weight,
