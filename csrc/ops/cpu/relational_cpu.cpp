@@ -615,14 +615,15 @@ template <typename T, typename S>
 void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* x, const S* dy, T* dx,
                           T* dw, int64_t batch) {
   const int64_t out_c = L.out_features(), weights = L.num_weights();
-  if (dw && (lanes_pay_off<T>(batch) || g.implicit())) {
-    if (lanes_pay_off<T>(batch))
-      conv_grad_weight_lanes(L, g, x, dy, dw, batch);
-    else
-      conv_grad_weight_implicit(L, g, x, dy, dw, batch);
+  // Weight gradients with a whole-call kernel; the strided per-image one below otherwise.
+  if (dw && lanes_pay_off<T>(batch)) {
+    conv_grad_weight_lanes(L, g, x, dy, dw, batch);
     dw = nullptr;
-    if (!dx) return;
+  } else if (dw && g.implicit()) {
+    conv_grad_weight_implicit(L, g, x, dy, dw, batch);
+    dw = nullptr;
   }
+  if (!dx && !dw) return;
   const int workers = at::get_num_threads();
   std::vector<T> partial(dw ? static_cast<size_t>(workers * weights) : 0, T(0));
   const double work = static_cast<double>(weights) * static_cast<double>(g.pixels() * batch);

@@ -170,11 +170,7 @@ at::Tensor linear_forward(const at::Tensor& x, const at::Tensor& weight, const c
   const at::Tensor w = weight.contiguous();
   const at::Tensor b = bias ? bias->contiguous() : at::Tensor();
   at::Tensor y = at::empty({x2.size(0), out_features}, x.options());
-  LinearShape shape;
-  shape.rows = x2.size(0);
-  shape.in_features = in_features;
-  shape.out_features = out_features;
-  shape.num_weights = w.numel();
+  const LinearShape shape{x2.size(0), in_features, out_features, w.numel()};  // rows, in, out, weights
   const cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   cudaError_t err = cudaSuccess;
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "relational_linear_cuda", [&] {
@@ -201,11 +197,7 @@ at::Tensor linear_grad_input(const at::Tensor& grad_out, const at::Tensor& weigh
   const at::Tensor g2 = grad_out.reshape({-1, out_features}).contiguous();
   const at::Tensor w = weight.to(grad_out.scalar_type()).contiguous();
   at::Tensor gi = at::empty({g2.size(0), in_features}, grad_out.options());
-  LinearShape shape;
-  shape.rows = g2.size(0);
-  shape.in_features = in_features;
-  shape.out_features = out_features;
-  shape.num_weights = w.numel();
+  const LinearShape shape{g2.size(0), in_features, out_features, w.numel()};  // rows, in, out, weights
   const cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   cudaError_t err = cudaSuccess;
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, grad_out.scalar_type(), "relational_linear_grad_input_cuda",
@@ -236,11 +228,7 @@ at::Tensor linear_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, c
   const at::Tensor g2 = grad_out.to(x.scalar_type()).reshape({-1, out_features}).contiguous();
   TORCH_CHECK_VALUE(g2.size(0) == x2.size(0), op, ": grad_output has ", g2.size(0), " rows but the input has ",
                     x2.size(0));
-  LinearShape shape;
-  shape.rows = x2.size(0);
-  shape.in_features = in_features;
-  shape.out_features = out_features;
-  shape.num_weights = weight.numel();
+  const LinearShape shape{x2.size(0), in_features, out_features, weight.numel()};  // rows, in, out, weights
   const cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   const at::Tensor dw = grad_weight_pass(op, x2, weight.numel(), [&](auto* result, auto* workspace, auto tag) {
     using S = decltype(tag);
