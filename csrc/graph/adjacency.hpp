@@ -26,10 +26,20 @@ constexpr int64_t kBitsetMaxNodes = 8192;
 
 class BitsetAdjacency {
  public:
+  // Clears only the words that edges touched since the last reset: a sparse
+  // 1024-node graph sets a few hundred of its 16384 words.
   void reset(int64_t n) {
-    n_ = n;
-    words_ = (n + 63) / 64;
-    bits_.assign(static_cast<size_t>(n * words_), 0);
+    if (n != n_ || bits_.size() != static_cast<size_t>(n * ((n + 63) / 64))) {
+      n_ = n;
+      words_ = (n + 63) / 64;
+      summary_words_ = (words_ + 63) / 64;
+      bits_.assign(static_cast<size_t>(n * words_), 0);
+      touched_.assign(static_cast<size_t>(n * summary_words_), 0);
+    } else {
+      for (int64_t u = 0; u < n_; ++u)
+        for_each_touched_word(static_cast<node_t>(u), 0, [&](int64_t w) { bits_[u * words_ + w] = 0; });
+      std::fill(touched_.begin(), touched_.end(), 0);
+    }
     degree_.assign(static_cast<size_t>(n), 0);
     num_edges_ = 0;
   }
@@ -67,15 +77,16 @@ class BitsetAdjacency {
     for (int64_t u = 0; u < n_; ++u) {
       const uint64_t* r = row(static_cast<node_t>(u));
       // Only columns v > u: start at the word holding u + 1.
-      for (int64_t w = (u + 1) >> 6; w < words_; ++w) {
+      const int64_t first = (u + 1) >> 6;
+      for_each_touched_word(static_cast<node_t>(u), first, [&](int64_t w) {
         uint64_t bits = r[w];
-        if (w == ((u + 1) >> 6)) bits &= ~0ULL << ((u + 1) & 63);
+        if (w == first) bits &= ~0ULL << ((u + 1) & 63);
         while (bits) {
           const int64_t v = (w << 6) + __builtin_ctzll(bits);
           bits &= bits - 1;
           f(static_cast<node_t>(u), static_cast<node_t>(v));
         }
-      }
+      });
     }
   }
 
@@ -89,26 +100,46 @@ class BitsetAdjacency {
     seen[0] = 1;
     queue.push_back(0);
     for (size_t head = 0; head < queue.size(); ++head) {
-      const uint64_t* r = row(queue[head]);
-      for (int64_t w = 0; w < words_; ++w) {
+      const node_t u = queue[head];
+      const uint64_t* r = row(u);
+      for_each_touched_word(u, 0, [&](int64_t w) {
         uint64_t fresh = r[w] & ~seen[w];
         seen[w] |= fresh;
         while (fresh) {
           queue.push_back(static_cast<node_t>((w << 6) + __builtin_ctzll(fresh)));
           fresh &= fresh - 1;
         }
-      }
+      });
     }
     return static_cast<int64_t>(queue.size()) == n_;
   }
 
  private:
-  void flip(node_t a, node_t b) { bits_[a * words_ + (b >> 6)] ^= 1ULL << (b & 63); }
+  void flip(node_t a, node_t b) {
+    const int64_t w = b >> 6;
+    bits_[a * words_ + w] ^= 1ULL << (b & 63);
+    touched_[a * summary_words_ + (w >> 6)] |= 1ULL << (w & 63);
+  }
+
+  // Calls f(w), in increasing order, for the words w >= first of row u that
+  // an edge has touched since the last reset (a superset of the non-zero
+  // ones: removing an edge leaves its word marked).
+  template <class F>
+  void for_each_touched_word(node_t u, int64_t first, F&& f) const {
+    const uint64_t* marks = touched_.data() + u * summary_words_;
+    for (int64_t s = first >> 6; s < summary_words_; ++s) {
+      uint64_t m = marks[s];
+      if (s == (first >> 6)) m &= ~0ULL << (first & 63);
+      for (; m; m &= m - 1) f((s << 6) + __builtin_ctzll(m));
+    }
+  }
 
   int64_t n_ = 0;
   int64_t words_ = 0;
+  int64_t summary_words_ = 0;
   int64_t num_edges_ = 0;
   std::vector<uint64_t> bits_;
+  std::vector<uint64_t> touched_;  // per row, bit w: word w of the row was touched
   std::vector<int64_t> degree_;
 };
 
@@ -143,6 +174,38 @@ class SmallAdjacency {
     --degree_[u];
     --degree_[v];
     --num_edges_;
+  }
+
+  // Replaces the graph by the n-node graph whose edges {u, v}, u < v, are the
+  // bits v of upper[u] (no bits at or below u).
+  void assign_upper(int n, const uint64_t* upper) {
+    n_ = n;
+    for (int u = 0; u < 64; ++u) rows_[u] = u < n ? upper[u] : 0;
+    for (int u = 0; u < n; ++u)  // mirror: bit u of every later neighbour's row
+      for (uint64_t bits = upper[u]; bits; bits &= bits - 1) rows_[__builtin_ctzll(bits)] |= 1ULL << u;
+    num_edges_ = 0;
+    for (int u = 0; u < 64; ++u) {
+      degree_[u] = __builtin_popcountll(rows_[u]);
+      num_edges_ += u < n ? __builtin_popcountll(upper[u]) : 0;
+    }
+  }
+
+  // On an empty graph: edges {i, (i + j) mod n} for j = 1..offsets, a whole
+  // row at a time (duplicates collapse, as in kernels::circulant).
+  void add_circulant(int64_t offsets) {
+    if (n_ < 2 || offsets <= 0) return;
+    const uint64_t all = n_ == 64 ? ~0ULL : ((1ULL << n_) - 1);
+    // Neighbours of node 0: 1..offsets and n - offsets..n - 1 (mod n).
+    uint64_t ring = 0;
+    for (int64_t j = 1; j <= offsets; ++j) ring |= (1ULL << (j % n_)) | (1ULL << ((n_ - j % n_) % n_));
+    ring &= all & ~1ULL;
+    int64_t degree_sum = 0;
+    for (int u = 0; u < n_; ++u) {  // row u is row 0 rotated by u within n bits
+      rows_[u] = u == 0 ? ring : ((ring << u) | (ring >> (n_ - u))) & all;
+      degree_[u] = __builtin_popcountll(rows_[u]);
+      degree_sum += degree_[u];
+    }
+    num_edges_ = degree_sum / 2;
   }
 
   template <class F>

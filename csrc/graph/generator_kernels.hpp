@@ -4,6 +4,7 @@
 // measures the adjacency in place).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
@@ -48,8 +49,18 @@ void complete(Adj& adj, int64_t n) {
 // and circulant_graph build them (duplicates collapse, as in nx.Graph).
 template <class Adj>
 void circulant(Adj& adj, int64_t n, int64_t offsets) {
-  for (int64_t j = 1; j <= offsets; ++j)
-    for (int64_t i = 0; i < n; ++i) add_if_absent(adj, i, (i + j) % n);
+  if constexpr (std::is_same_v<Adj, SmallAdjacency>) {
+    if (adj.num_edges() == 0) {
+      adj.add_circulant(offsets);
+      return;
+    }
+  }
+  for (int64_t j = 1; j <= offsets; ++j) {
+    // (i + j) mod n without a division per edge: the shift is below n, so
+    // i + shift wraps at most once.
+    const int64_t shift = j % n;
+    for (int64_t i = 0, v = shift; i < n; ++i, v = v + 1 == n ? 0 : v + 1) add_if_absent(adj, i, v);
+  }
 }
 
 // Moves edge {u, v} to {u, w} for a uniformly drawn w that is neither u nor
@@ -164,8 +175,7 @@ void retry_until_connected(Adj& adj, GeneratorScratch& scratch, Generator g,
 }
 
 // networkx.gnp_random_graph: one random() per pair (u, v), u < v, in
-// lexicographic order; the pair is an edge if the draw is below p. Runs of
-// non-edges are skipped eight draws at a time (PythonRandom::skip_not_below).
+// lexicographic order; the pair is an edge if the draw is below p.
 template <class Adj>
 void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
   if (p >= 1.0) {
@@ -176,7 +186,27 @@ void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
   if (p <= 0.0 || n < 2) return;
   const uint64_t threshold = PythonRandom::random_threshold(p);
   const int64_t pairs = n * (n - 1) / 2;
-  int64_t u = 0, v = 1;  // the pair of draw q
+  // Draws are tested a block at a time into a bit set (bit q: draw q < p).
+  constexpr int64_t kBlockWords = 64;
+  uint64_t below[kBlockWords + 1];
+  if constexpr (std::is_same_v<Adj, SmallAdjacency>) {
+    // At most 2016 pairs, one block: row u's pairs (u, u+1..n-1) are the
+    // n-1-u bits from offset u(2n-u-1)/2, cut out a word at a time.
+    static_assert(64 * 63 / 2 <= 64 * kBlockWords);
+    rng.below_bits(threshold, pairs, below);
+    below[(pairs + 63) / 64] = 0;  // the word past the last, read by the last rows
+    uint64_t upper[64];
+    for (int64_t u = 0; u < n; ++u) {
+      const int64_t offset = u * (2 * n - u - 1) / 2, shift = offset & 63;
+      uint64_t field = below[offset >> 6] >> shift;
+      if (shift) field |= below[(offset >> 6) + 1] << (64 - shift);
+      const int64_t len = n - 1 - u;  // <= 63
+      upper[u] = len ? (field & ((1ULL << len) - 1)) << (u + 1) : 0;
+    }
+    adj.assign_upper(static_cast<int>(n), upper);
+    return;
+  }
+  int64_t u = 0, v = 1;  // the pair of draw `at` below
   // Moves (u, v) forward by `steps` pairs in lexicographic order.
   auto advance = [&](int64_t steps) {
     v += steps;
@@ -186,13 +216,19 @@ void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
       v = u + 1 + over;
     }
   };
-  for (int64_t q = 0; q < pairs; ++q) {
-    const int64_t skipped = rng.skip_not_below(threshold, pairs - q);
-    q += skipped;
-    if (q >= pairs) return;
-    advance(skipped);
-    adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
-    advance(1);
+  // Larger graphs walk the set bits in order.
+  int64_t at = 0;  // draw index of pair (u, v)
+  for (int64_t start = 0; start < pairs; start += 64 * kBlockWords) {
+    const int64_t draws = std::min<int64_t>(64 * kBlockWords, pairs - start);
+    rng.below_bits(threshold, draws, below);
+    for (int64_t w = 0; w * 64 < draws; ++w) {
+      for (uint64_t bits = below[w]; bits; bits &= bits - 1) {
+        const int64_t q = start + 64 * w + __builtin_ctzll(bits);
+        advance(q - at);
+        at = q;
+        adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
+      }
+    }
   }
 }
 
@@ -384,5 +420,19 @@ struct SeededGroup {
     PythonRandom::seed_many(seeds, end - begin, streams);
   }
 };
+
+// What a thread needs to build graphs, kept between batches. Reached through
+// generator_worker() (defined out of line in generators.cpp): GCC re-derives
+// the address of a thread_local at each use in a loop, which in a shared
+// library is a __tls_get_addr call; a returned reference is computed once.
+struct GeneratorWorker {
+  SmallAdjacency small;
+  BitsetAdjacency bits;
+  HashAdjacency hashed;
+  GeneratorScratch scratch;
+  SeededGroup group;
+};
+
+GeneratorWorker& generator_worker();
 
 }  // namespace relsparse::graph

@@ -196,6 +196,11 @@ int64_t max_edges(Generator g, const GeneratorParams& p) {
   return static_cast<int64_t>(std::min(all, bound));
 }
 
+__attribute__((noinline)) GeneratorWorker& generator_worker() {
+  thread_local GeneratorWorker worker;
+  return worker;
+}
+
 namespace {
 
 // Edge count of graph `p`, when the generator fixes it (-1 otherwise).
@@ -231,11 +236,8 @@ int64_t exact_edges(Generator g, const GeneratorParams& p) {
 // Runs `emit(i, adj)` on every graph i of [begin, end) after building it.
 template <class Emit>
 void build_range(Generator g, const GeneratorBatchParams& params, int64_t begin, int64_t end, Emit&& emit) {
-  thread_local SmallAdjacency small;
-  thread_local BitsetAdjacency bits;
-  thread_local HashAdjacency hashed;
-  thread_local GeneratorScratch scratch;
-  thread_local SeededGroup group;
+  GeneratorWorker& worker = generator_worker();
+  auto& [small, bits, hashed, scratch, group] = worker;
   for (int64_t first = begin; first < end; first += SeededGroup::kSize) {
     const int64_t last = std::min(end, first + SeededGroup::kSize);
     group.seed(g, params, first, last);

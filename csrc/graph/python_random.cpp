@@ -100,23 +100,28 @@ void PythonRandom::seed_batch(const uint64_t* seeds, int count, PythonRandom* co
     even[s] = low;
     odd[s] = high ? high + 1U : low;  // two words: key[1] + 1; one word: key[0] + 0
   }
-  thread_local std::array<Lanes, kN> mt;
+  // 40 KB on the stack, not thread_local: in a shared library GCC re-derives
+  // a thread_local's address (a __tls_get_addr call) on every step.
+  Lanes mt[kN];
   const auto& base = genrand_19650218();
   for (int i = 0; i < kN; ++i) mt[i] = Lanes{} + base[i];
+  // The loops are one dependency chain through mt[i - 1]: keep it in a
+  // register (`prev`) rather than reloading what the last step stored.
   int i = 1;
+  Lanes prev = mt[0];
   for (int t = 0; t < kN; ++t) {
-    const Lanes prev = mt[i - 1];
-    mt[i] = (mt[i] ^ ((prev ^ (prev >> 30)) * 1664525U)) + ((t & 1) ? odd : even);
+    prev = (mt[i] ^ ((prev ^ (prev >> 30)) * 1664525U)) + ((t & 1) ? odd : even);
+    mt[i] = prev;
     if (++i >= kN) {
-      mt[0] = mt[kN - 1];
+      mt[0] = prev;
       i = 1;
     }
   }
   for (int k = kN - 1; k; --k) {
-    const Lanes prev = mt[i - 1];
-    mt[i] = (mt[i] ^ ((prev ^ (prev >> 30)) * 1566083941U)) - static_cast<uint32_t>(i);
+    prev = (mt[i] ^ ((prev ^ (prev >> 30)) * 1566083941U)) - static_cast<uint32_t>(i);
+    mt[i] = prev;
     if (++i >= kN) {
-      mt[0] = mt[kN - 1];
+      mt[0] = prev;
       i = 1;
     }
   }
@@ -232,6 +237,52 @@ int64_t PythonRandom::skip_not_below(uint64_t threshold, int64_t max_draws) {
     if (((a << 26) | b) < threshold) return skipped;
   }
   return skipped;
+}
+
+void PythonRandom::below_bits(uint64_t threshold, int64_t draws, uint64_t* bits) {
+  const int64_t words = (draws + 63) / 64;
+  for (int64_t w = 0; w < words; ++w) bits[w] = 0;
+  // Draw q as random() does: x = (a >> 5) << 26 | b >> 6 for words a, b.
+  auto scalar = [&](int64_t q) {
+    const uint64_t a = genrand_uint32() >> 5;
+    const uint64_t b = genrand_uint32() >> 6;
+    if (((a << 26) | b) < threshold) bits[q >> 6] |= 1ULL << (q & 63);
+  };
+  int64_t q = 0;
+#if defined(__AVX512F__)
+  // As in skip_not_below: eight word pairs load as eight 64-bit lanes a | b << 32.
+  const __m512i limit = _mm512_set1_epi64(static_cast<long long>(threshold));
+  const __m512i low27 = _mm512_set1_epi64((1LL << 27) - 1);
+  auto below_8 = [&](const uint32_t* pairs_at) -> uint64_t {
+    const __m512i pairs = _mm512_loadu_si512(pairs_at);
+    const __m512i a = _mm512_and_si512(_mm512_srli_epi64(pairs, 5), low27);
+    const __m512i b = _mm512_srli_epi64(pairs, 32 + 6);
+    const __m512i x = _mm512_or_si512(_mm512_slli_epi64(a, 26), b);
+    return _mm512_cmplt_epu64_mask(x, limit);
+  };
+  while (q + 8 <= draws) {
+    if (index_ >= kN) refill();
+    if (index_ & 1) break;  // pairs off by one word: the scalar loop below
+    if ((q & 63) == 0 && q + 64 <= draws && index_ + 128 <= kN) {
+      // A whole word of 64 draws, assembled in a register.
+      uint64_t word = 0;
+      for (int g = 0; g < 8; ++g) word |= below_8(output_.data() + index_ + 16 * g) << (8 * g);
+      bits[q >> 6] = word;
+      index_ += 128;
+      q += 64;
+    } else if (index_ + 16 <= kN) {
+      // Eight draws into bits q..q+7, which may straddle two words.
+      const uint64_t below = below_8(output_.data() + index_);
+      bits[q >> 6] |= below << (q & 63);
+      if ((q & 63) > 56) bits[(q >> 6) + 1] |= below >> (64 - (q & 63));
+      index_ += 16;
+      q += 8;
+    } else {
+      scalar(q++);  // fewer than 16 words before the next refill
+    }
+  }
+#endif
+  for (; q < draws; ++q) scalar(q);
 }
 
 }  // namespace relsparse::graph

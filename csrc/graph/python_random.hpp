@@ -97,6 +97,12 @@ class PythonRandom {
   // draws at a time: with p = 0.1 an edge is rewired only every ten draws.
   int64_t skip_not_below(uint64_t threshold, int64_t max_draws);
 
+  // Draws random() `draws` times and sets bit q of bits[q / 64] (from bit
+  // 0 of bits[0]) if draw q was below p (given as random_threshold(p)).
+  // Writes ceil(draws / 64) words; bits past the last draw are 0. Tests
+  // eight draws per vector: G(n, p) draws once for each of n(n-1)/2 pairs.
+  void below_bits(uint64_t threshold, int64_t draws, uint64_t* bits);
+
   static int bit_length(uint64_t n) { return n ? 64 - __builtin_clzll(n) : 0; }
 
  private:

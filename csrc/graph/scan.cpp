@@ -23,13 +23,9 @@ void scan(Generator g, const GeneratorBatchParams& params, const MeasureOptions&
   for (int64_t i = 0; i < params.size; ++i) validate_params(g, params.at(i), params.size > 1 ? i : -1);
   const ChunkPlan plan = plan_chunks(params.size, threads, /*min_chunk=*/64);
   parallel_chunks(plan, threads, [&](int64_t, int64_t begin, int64_t end, int) {
-    thread_local SmallAdjacency small;
-    thread_local BitsetAdjacency bits;
-    thread_local HashAdjacency hashed;
-    thread_local GeneratorScratch scratch;
+    auto& [small, bits, hashed, scratch, group] = generator_worker();
     thread_local MeasureWorkspace ws;
     thread_local std::vector<node_t> edges;
-    thread_local SeededGroup group;
     for (int64_t i = begin; i < end; ++i) {
       const GeneratorParams p = params.at(i);
       const int64_t index = params.size > 1 ? i : -1;
