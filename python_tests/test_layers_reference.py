@@ -141,6 +141,17 @@ def test_conv_batch_lane_layout(dtype):
         _check_conv(layer, torch.randn(batch, 17, 9, 10, dtype=dtype))
 
 
+@pytest.mark.parametrize("channels", [(64, 64), (128, 64), (64, 130)])
+def test_conv_narrow_nodes_multiplied_in_row_groups(channels):
+    """One or two channels per node on a rewired ring: the CPU kernels multiply runs of such nodes
+    together over the union of their neighbourhoods (row groups, zero weights off the graph)."""
+    g = graphs.connected_ws_flex(64, 16, 0.1, seed=0)
+    torch.manual_seed(3)
+    for geometry in (dict(kernel_size=3, padding=1), dict(kernel_size=(3, 1), padding=(2, 0), dilation=(2, 1))):
+        layer = RelationalConv2d(*channels, graph=g, dtype=torch.float64, implementation="sparse", **geometry)
+        _check_conv(layer, torch.randn(2, channels[0], 7, 9, dtype=torch.float64))
+
+
 def test_self_loops_only_is_grouped_conv():
     groups = 4
     conv = nn.Conv2d(16, 12, 3, padding=1, groups=groups, bias=False, dtype=torch.float64)

@@ -36,6 +36,7 @@
 #include "../block_layout.hpp"
 #include "../checks.hpp"
 #include "block_gemm.hpp"
+#include "row_groups.hpp"
 #include "scratch.hpp"
 
 namespace relsparse::ops::cpu {
@@ -86,6 +87,53 @@ void grad_input_entries(const BlockLayout& L, int64_t j, bool per_kernel, RowOf&
       for (int64_t r = 0; r < (per_kernel ? kk : 1); ++r)
         t.push(L.w_ptr[i] + o * width + L.col_off[blk] * kk + r, row_of(L.out_ptr[i] + o, r));
   }
+}
+
+// Row groups (row_groups.hpp) of the forward product: rows are output
+// channels, channels the input channels of each node's neighbour blocks.
+template <typename T>
+std::vector<RowGroup<T>> forward_groups(const BlockLayout& L, const T* w) {
+  const int64_t kk = L.kernel_elems;
+  return plan_row_groups<T>(
+      L.n, L.in_features(), kk, w, [&](int64_t i) { return L.out_ptr[i]; },
+      [&](int64_t i, auto&& emit) {
+        const int64_t width = L.row_k[i] * kk;
+        for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
+          const int64_t j = L.nbr_idx[blk];
+          for (int64_t o = 0; o < rows_of(L.out_ptr, i); ++o)
+            for (int64_t c = 0; c < rows_of(L.in_ptr, j); ++c)
+              emit(L.out_ptr[i] + o, L.in_ptr[j] + c, L.w_ptr[i] + o * width + (L.col_off[blk] + c) * kk);
+        }
+      });
+}
+
+// Row groups of the input-gradient product: rows are input channels,
+// channels the output channels of every node reading the rows' node.
+template <typename T>
+std::vector<RowGroup<T>> grad_input_groups(const BlockLayout& L, const T* w) {
+  const int64_t kk = L.kernel_elems;
+  return plan_row_groups<T>(
+      L.n, L.out_features(), kk, w, [&](int64_t j) { return L.in_ptr[j]; },
+      [&](int64_t j, auto&& emit) {
+        for (int64_t s = L.t_ptr[j]; s < L.t_ptr[j + 1]; ++s) {
+          const int64_t blk = L.t_block[s], i = L.block_row(blk), width = L.row_k[i] * kk;
+          for (int64_t c = 0; c < rows_of(L.in_ptr, j); ++c)
+            for (int64_t o = 0; o < rows_of(L.out_ptr, i); ++o)
+              emit(L.in_ptr[j] + c, L.out_ptr[i] + o, L.w_ptr[i] + o * width + (L.col_off[blk] + c) * kk);
+        }
+      });
+}
+
+// A dense group's product into c (ldc) rows first_row...: entries (channel,
+// kernel element r) read panel row row_of(channel, r).
+template <typename T, class RowOf>
+void dense_group_product(const RowGroup<T>& group, int64_t kk, RowOf&& row_of, GatherTable<T>& t, int64_t vectors,
+                         T* c, int64_t ldc) {
+  const int64_t count = static_cast<int64_t>(group.channels.size());
+  t.clear();
+  for (int64_t s = 0; s < count; ++s)
+    for (int64_t r = 0; r < kk; ++r) t.push(s * kk + r, row_of(group.channels[s], r));
+  gather_rows(group.weights.data(), count * kk, t, group.rows, 0, vectors, c + group.first_row * ldc, ldc);
 }
 
 // ------------------------------------------------------------------ linear
@@ -179,13 +227,18 @@ void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, in
     GatherTable<T> t;
     for (int64_t i = begin; i < end; ++i) {
       const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i);
-      packed.assign(static_cast<size_t>(m * kp), T(0));
+      packed.resize(static_cast<size_t>(m * kp));
       for (int64_t b = 0; b < m; ++b) {
         T* row = packed.data() + b * kp;
         for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
-          const int64_t j = L.nbr_idx[blk];
-          std::copy(x + b * in_f + L.in_ptr[j], x + b * in_f + L.in_ptr[j + 1], row + L.col_off[blk]);
+          // A plain loop, not std::copy: runs of ~24 values, where a
+          // memmove call per run cost as much as the copying.
+          const int64_t j = L.nbr_idx[blk], width = L.in_ptr[j + 1] - L.in_ptr[j];
+          const T* src = x + b * in_f + L.in_ptr[j];
+          T* dst = row + L.col_off[blk];
+          for (int64_t c = 0; c < width; ++c) dst[c] = src[c];
         }
+        for (int64_t c = k; c < kp; ++c) row[c] = T(0);  // vector padding
       }
       t.clear();
       for (int64_t b = 0; b < m; ++b) t.push(b * out_f + L.out_ptr[i], packed.data() + b * kp);
@@ -334,6 +387,7 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
   PaddedImages<T> padded;
   if (g.implicit()) pad_inputs(g, x, batch, padded);
   const double work = static_cast<double>(L.num_weights()) * static_cast<double>(columns * batch);
+  const std::vector<RowGroup<T>> groups = forward_groups(L, w);
   at::parallel_for(0, batch * tiles, grain(batch * tiles, work), [&](int64_t begin, int64_t end) {
     GatherTable<T> t;
     std::vector<T> cols, out(static_cast<size_t>(out_c * kConvTile<T>));
@@ -345,12 +399,17 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
         cols.resize(static_cast<size_t>(g.channels * kk * ld));
         im2col_tile(g, x + img * g.image(), q0, count, ld, cols.data());
       }
-      for (int64_t i = 0; i < L.n; ++i) {
-        if (g.implicit())
-          forward_entries<T>(L, i, [&](int64_t ch, int64_t r) { return shifted_row(g, padded, img, ch, r) + q0; }, t);
-        else
-          forward_entries<T>(L, i, [&](int64_t ch, int64_t r) { return cols.data() + (ch * kk + r) * ld; }, t);
-        gather_rows(w, L.row_k[i] * kk, t, rows_of(L.out_ptr, i), 0, ld / kLanes<T>, out.data() + L.out_ptr[i] * ld, ld);
+      auto row_of = [&](int64_t ch, int64_t r) {
+        return g.implicit() ? shifted_row(g, padded, img, ch, r) + q0 : cols.data() + (ch * kk + r) * ld;
+      };
+      for (const RowGroup<T>& group : groups) {
+        if (group.dense()) {
+          dense_group_product(group, kk, row_of, t, ld / kLanes<T>, out.data(), ld);
+          continue;
+        }
+        const int64_t i = group.first_node;
+        forward_entries<T>(L, i, row_of, t);
+        gather_rows(w, L.row_k[i] * kk, t, group.rows, 0, ld / kLanes<T>, out.data() + group.first_row * ld, ld);
       }
       // Output pixel of each tile column (-1: a padding column, dropped).
       dest.resize(static_cast<size_t>(count));
@@ -378,7 +437,8 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
 // Input gradient of one image.
 template <typename T, typename S>
 void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* dyi, T* dxi,
-                           GatherTable<T>& t, std::vector<T>& work, std::vector<T>& panel) {
+                           const std::vector<RowGroup<T>>& groups, GatherTable<T>& t, std::vector<T>& work,
+                           std::vector<T>& panel) {
   const int64_t kk = g.kk(), out_c = L.out_features();
   if (g.implicit()) {
     // dx[c][iy][ix] = sum W[o][c][ki][kj] dy[o][iy + ph - ki dh][ix + pw - kj dw]: a forward
@@ -390,14 +450,16 @@ void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T*
                (g.kw - 1) * g.dw + kLanes<T>);
     const int64_t columns = g.height * wide, ld = padded_columns<T>(columns);
     work.resize(static_cast<size_t>(g.channels * ld));
-    for (int64_t j = 0; j < L.n; ++j) {
-      grad_input_entries<T>(
-          L, j, true,
-          [&](int64_t o, int64_t r) {
-            return dypad.channel(0, o) + (g.kh - 1 - r / g.kw) * g.dh * wide + (g.kw - 1 - r % g.kw) * g.dw;
-          },
-          t);
-      gather_rows(w, kk, t, rows_of(L.in_ptr, j), 0, ld / kLanes<T>, work.data() + L.in_ptr[j] * ld, ld);
+    auto row_of = [&](int64_t o, int64_t r) {
+      return dypad.channel(0, o) + (g.kh - 1 - r / g.kw) * g.dh * wide + (g.kw - 1 - r % g.kw) * g.dw;
+    };
+    for (const RowGroup<T>& group : groups) {
+      if (group.dense()) {
+        dense_group_product(group, kk, row_of, t, ld / kLanes<T>, work.data(), ld);
+        continue;
+      }
+      grad_input_entries<T>(L, group.first_node, true, row_of, t);
+      gather_rows(w, kk, t, group.rows, 0, ld / kLanes<T>, work.data() + group.first_row * ld, ld);
     }
     for (int64_t c = 0; c < g.channels; ++c)
       for (int64_t iy = 0; iy < g.height; ++iy)
@@ -627,6 +689,8 @@ void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* 
   const int workers = at::get_num_threads();
   std::vector<T> partial(dw ? static_cast<size_t>(workers * weights) : 0, T(0));
   const double work = static_cast<double>(weights) * static_cast<double>(g.pixels() * batch);
+  // Row groups serve the stride-1 input gradient; strided ones go node by node.
+  const std::vector<RowGroup<T>> groups = dx && g.implicit() ? grad_input_groups(L, w) : std::vector<RowGroup<T>>{};
   at::parallel_for(0, batch, grain(batch, work), [&](int64_t begin, int64_t end) {
     GatherTable<T> t;
     std::vector<T> work, panel, cols;
@@ -634,7 +698,7 @@ void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* 
     T* my_dw = dw ? partial.data() + at::get_thread_num() * weights : nullptr;
     for (int64_t i = begin; i < end; ++i) {
       const S* dyi = dy + i * out_c * g.pixels();
-      if (dx) conv_grad_input_image<T, S>(L, g, w, dyi, dx + i * g.image(), t, work, panel);
+      if (dx) conv_grad_input_image<T, S>(L, g, w, dyi, dx + i * g.image(), groups, t, work, panel);
       if (dw) conv_grad_weight_image<T, S>(L, g, x + i * g.image(), dyi, my_dw, panel, cols, rows);
     }
   });
