@@ -348,13 +348,16 @@ void wgrad_tile(const T* d, int64_t ldd, const T* const* brows, const Reduction<
 // MO rows of dW: tiles of MO x (lanes / MO), so that one lane reduction
 // serves every tile and each panel vector feeds MO FMAs, each dy vector
 // lanes / MO (4 x 4 for float, or 2 x 8 / 1 x 16 for the last rows).
-template <typename T, int MO>
+// The last num_k % MK columns go through tiles of MK/2, MK/4, ... columns:
+// one column per tile would load a dy vector per multiply-add.
+template <typename T, int MO, int MK = static_cast<int>(kLanes<T>) / MO>
 void wgrad_rows(const T* d, int64_t ldd, const T* const* brows, int64_t num_k, const Reduction<T>& red, T* dw,
                 int64_t ldw, bool accumulate) {
-  constexpr int MK = static_cast<int>(kLanes<T>) / MO;
   int64_t k = 0;
   for (; k + MK <= num_k; k += MK) wgrad_tile<T, MO, MK>(d, ldd, brows + k, red, dw + k, ldw, accumulate);
-  for (; k < num_k; ++k) wgrad_tile<T, MO, 1>(d, ldd, brows + k, red, dw + k, ldw, accumulate);
+  if constexpr (MK > 1) {
+    if (k < num_k) wgrad_rows<T, MO, MK / 2>(d, ldd, brows + k, num_k - k, red, dw + k, ldw, accumulate);
+  }
 }
 
 }  // namespace detail
