@@ -89,39 +89,38 @@ void grad_input_entries(const BlockLayout& L, int64_t j, bool per_kernel, RowOf&
   }
 }
 
+// Calls f(o, c, offset) for every output channel o of node i and input
+// channel c of block blk (of node i, reading node j), where offset indexes
+// the packed weight W_i[o][c][kernel element 0].
+template <class F>
+void for_each_block_weight(const BlockLayout& L, int64_t i, int64_t blk, int64_t j, F&& f) {
+  const int64_t kk = L.kernel_elems, width = L.row_k[i] * kk;
+  for (int64_t o = 0; o < rows_of(L.out_ptr, i); ++o)
+    for (int64_t c = 0; c < rows_of(L.in_ptr, j); ++c)
+      f(L.out_ptr[i] + o, L.in_ptr[j] + c, L.w_ptr[i] + o * width + (L.col_off[blk] + c) * kk);
+}
+
 // Row groups (row_groups.hpp) of the forward product: rows are output
 // channels, channels the input channels of each node's neighbour blocks.
 template <typename T>
 std::vector<RowGroup<T>> forward_groups(const BlockLayout& L, const T* w) {
-  const int64_t kk = L.kernel_elems;
-  return plan_row_groups<T>(
-      L.n, L.in_features(), kk, w, [&](int64_t i) { return L.out_ptr[i]; },
-      [&](int64_t i, auto&& emit) {
-        const int64_t width = L.row_k[i] * kk;
-        for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
-          const int64_t j = L.nbr_idx[blk];
-          for (int64_t o = 0; o < rows_of(L.out_ptr, i); ++o)
-            for (int64_t c = 0; c < rows_of(L.in_ptr, j); ++c)
-              emit(L.out_ptr[i] + o, L.in_ptr[j] + c, L.w_ptr[i] + o * width + (L.col_off[blk] + c) * kk);
-        }
-      });
+  auto visit = [&](int64_t i, auto&& emit) {
+    for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) for_each_block_weight(L, i, blk, L.nbr_idx[blk], emit);
+  };
+  return plan_row_groups<T>(L.n, L.in_features(), L.kernel_elems, w, [&](int64_t i) { return L.out_ptr[i]; }, visit);
 }
 
 // Row groups of the input-gradient product: rows are input channels,
 // channels the output channels of every node reading the rows' node.
 template <typename T>
 std::vector<RowGroup<T>> grad_input_groups(const BlockLayout& L, const T* w) {
-  const int64_t kk = L.kernel_elems;
-  return plan_row_groups<T>(
-      L.n, L.out_features(), kk, w, [&](int64_t j) { return L.in_ptr[j]; },
-      [&](int64_t j, auto&& emit) {
-        for (int64_t s = L.t_ptr[j]; s < L.t_ptr[j + 1]; ++s) {
-          const int64_t blk = L.t_block[s], i = L.block_row(blk), width = L.row_k[i] * kk;
-          for (int64_t c = 0; c < rows_of(L.in_ptr, j); ++c)
-            for (int64_t o = 0; o < rows_of(L.out_ptr, i); ++o)
-              emit(L.in_ptr[j] + c, L.out_ptr[i] + o, L.w_ptr[i] + o * width + (L.col_off[blk] + c) * kk);
-        }
-      });
+  auto visit = [&](int64_t j, auto&& emit) {
+    for (int64_t s = L.t_ptr[j]; s < L.t_ptr[j + 1]; ++s) {
+      const int64_t blk = L.t_block[s];
+      for_each_block_weight(L, L.block_row(blk), blk, j, [&](int64_t o, int64_t c, int64_t offset) { emit(c, o, offset); });
+    }
+  };
+  return plan_row_groups<T>(L.n, L.out_features(), L.kernel_elems, w, [&](int64_t j) { return L.in_ptr[j]; }, visit);
 }
 
 // A dense group's product into c (ldc) rows first_row...: entries (channel,
