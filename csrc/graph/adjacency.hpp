@@ -17,6 +17,10 @@
 #include <unordered_set>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "graph_types.hpp"
 
 namespace relsparse::graph {
@@ -24,17 +28,56 @@ namespace relsparse::graph {
 // Largest node count built with bit rows: 8192^2 bits = 8 MiB per thread.
 constexpr int64_t kBitsetMaxNodes = 8192;
 
+// Writes the node pairs (u, first_column + j), for every set bit j of
+// `bits` in increasing order, to out[0], out[1], ...; returns how many. With
+// AVX-512 a byte of `bits` at a time: its pairs, as 64-bit lanes u | v << 32,
+// are compressed into consecutive lanes and stored under a mask, so there is
+// no branch per edge and nothing is written past the last pair.
+inline int64_t write_row_pairs(node_t u, int64_t first_column, uint64_t bits, node_t* out) {
+  if (!bits) return 0;
+  int64_t count = 0;
+#if defined(__AVX512F__)
+  const int skip = __builtin_ctzll(bits) & ~7;  // whole zero bytes below the first bit
+  bits >>= skip;
+  const uint64_t start = static_cast<uint32_t>(u) | (static_cast<uint64_t>(first_column + skip) << 32);
+  __m512i pairs = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(start)),
+                                   _mm512_slli_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), 32));
+  const __m512i step = _mm512_set1_epi64(8LL << 32);
+  do {
+    const auto byte = static_cast<__mmask8>(bits);
+    const int k = __builtin_popcount(byte);
+    _mm512_mask_storeu_epi64(out + 2 * count, static_cast<__mmask8>((1U << k) - 1),
+                             _mm512_maskz_compress_epi64(byte, pairs));
+    count += k;
+    bits >>= 8;
+    pairs = _mm512_add_epi64(pairs, step);
+  } while (bits);
+#else
+  for (; bits; bits &= bits - 1, ++count) {
+    out[2 * count] = u;
+    out[2 * count + 1] = static_cast<node_t>(first_column + __builtin_ctzll(bits));
+  }
+#endif
+  return count;
+}
+
 class BitsetAdjacency {
  public:
-  // Clears only the words that edges touched since the last reset: a sparse
-  // 1024-node graph sets a few hundred of its 16384 words.
+  // Rows of up to 32 words (n <= 2048) are wiped with one memset and their
+  // non-zero words found by reading the row. Longer rows keep a mask of the
+  // words that edges touched, so that reset, edge listing and the
+  // connectivity test cost O(edges), not O(n^2 / 64): a sparse 8192-node
+  // graph sets a few thousand of its million words.
   void reset(int64_t n) {
     if (n != n_ || bits_.size() != static_cast<size_t>(n * ((n + 63) / 64))) {
       n_ = n;
       words_ = (n + 63) / 64;
-      summary_words_ = (words_ + 63) / 64;
+      marked_ = words_ > kShortRowWords;
+      summary_words_ = marked_ ? (words_ + 63) / 64 : 0;
       bits_.assign(static_cast<size_t>(n * words_), 0);
       touched_.assign(static_cast<size_t>(n * summary_words_), 0);
+    } else if (!marked_) {
+      std::fill(bits_.begin(), bits_.end(), 0);
     } else {
       for (int64_t u = 0; u < n_; ++u)
         for_each_touched_word(static_cast<node_t>(u), 0, [&](int64_t w) { bits_[u * words_ + w] = 0; });
@@ -72,6 +115,41 @@ class BitsetAdjacency {
     --num_edges_;
   }
 
+  // On an empty graph: the ring edges {i, (i + t) mod n}, t = 1..count(i),
+  // count(i) = base + (i < extra) (a circulant graph when extra = 0), set a
+  // row at a time. Row u holds the backward run u-base..u-1, u-base-1 when
+  // that node has base + 1 edges, and the forward run u+1..u+count(u). Returns
+  // false, adding nothing, when some edge would come twice (2 * max count >= n):
+  // callers then add the edges one by one.
+  bool add_ring(int64_t base, int64_t extra) {
+    const int64_t longest = base + (extra > 0 ? 1 : 0);
+    if (num_edges_ != 0 || 2 * longest >= n_ || extra >= n_) return false;
+    // Row u's neighbours lie in the window of 2 * base + 3 columns from
+    // u-base-1. Where it fits in a word and does not wrap around column 0,
+    // the row is one shifted 64-bit pattern; elsewhere it is set run by run.
+    const int64_t width = 2 * base + 3;
+    const bool windowed = width <= 64;
+    for (int64_t u = 0; u < n_; ++u) {
+      const int64_t forward = base + (u < extra ? 1 : 0);
+      int64_t w = u - base - 1;
+      if (w < 0) w += n_;
+      const bool longer = w < extra;
+      degree_[u] = forward + base + (longer ? 1 : 0);
+      const int64_t start = u - base - 1;
+      if (windowed && start >= 0 && start + width <= n_) {
+        const uint64_t pattern = (longer ? 1ULL : 0ULL) | (((1ULL << base) - 1) << 1) |
+                                 (((1ULL << forward) - 1) << (base + 2));
+        set_pattern(u, start, pattern, width);
+        continue;
+      }
+      set_run(u, u + 1, forward);
+      set_run(u, u - base, base);
+      if (longer) set_run(u, w, 1);
+    }
+    num_edges_ = n_ * base + extra;
+    return true;
+  }
+
   template <class F>
   void for_each_edge(F&& f) const {
     for (int64_t u = 0; u < n_; ++u) {
@@ -88,6 +166,21 @@ class BitsetAdjacency {
         }
       });
     }
+  }
+
+  // The edges as node pairs (u, v), u < v, ascending, written to out (2 *
+  // num_edges() values); returns how many were written.
+  int64_t write_edges(node_t* out) const {
+    int64_t count = 0;
+    for (int64_t u = 0; u < n_; ++u) {
+      const uint64_t* r = row(static_cast<node_t>(u));
+      const int64_t first = (u + 1) >> 6;
+      for_each_touched_word(static_cast<node_t>(u), first, [&](int64_t w) {
+        const uint64_t bits = w == first ? r[w] & (~0ULL << ((u + 1) & 63)) : r[w];
+        count += write_row_pairs(static_cast<node_t>(u), w << 6, bits, out + 2 * count);
+      });
+    }
+    return count;
   }
 
   // Breadth-first reachability from node 0 over bit rows.
@@ -115,17 +208,64 @@ class BitsetAdjacency {
   }
 
  private:
+  static constexpr int64_t kShortRowWords = 32;
+
   void flip(node_t a, node_t b) {
     const int64_t w = b >> 6;
     bits_[a * words_ + w] ^= 1ULL << (b & 63);
-    touched_[a * summary_words_ + (w >> 6)] |= 1ULL << (w & 63);
+    mark(a, w);
+  }
+
+  void mark(int64_t u, int64_t w) {
+    if (marked_) touched_[u * summary_words_ + (w >> 6)] |= 1ULL << (w & 63);
+  }
+
+  // Sets columns start..start+len-1 (mod n) of row u; -n < start < 2n, len <= n.
+  void set_run(int64_t u, int64_t start, int64_t len) {
+    if (len <= 0) return;
+    if (start < 0) start += n_;
+    if (start >= n_) start -= n_;
+    const int64_t first = std::min(len, n_ - start);
+    set_columns(u, start, start + first);
+    if (len > first) set_columns(u, 0, len - first);
+  }
+
+  // ORs `pattern` (at most 64 bits wide, nothing above bit width - 1) into
+  // row u from column `start`; start + width <= n.
+  void set_pattern(int64_t u, int64_t start, uint64_t pattern, int64_t width) {
+    uint64_t* r = bits_.data() + u * words_;
+    const int64_t w = start >> 6, shift = start & 63;
+    r[w] |= pattern << shift;
+    mark(u, w);
+    if (shift + width > 64) {
+      r[w + 1] |= pattern >> (64 - shift);
+      mark(u, w + 1);
+    }
+  }
+
+  // Sets columns [lo, hi) of row u, a word at a time.
+  void set_columns(int64_t u, int64_t lo, int64_t hi) {
+    uint64_t* r = bits_.data() + u * words_;
+    const int first = static_cast<int>(lo >> 6), last = static_cast<int>((hi - 1) >> 6);  // < 128 words
+    for (int w = first; w <= last; ++w) {
+      uint64_t m = ~0ULL;
+      if (w == first) m &= ~0ULL << (lo & 63);
+      if (w == last) m &= ~0ULL >> (63 - ((hi - 1) & 63));
+      r[w] |= m;
+      mark(u, w);
+    }
   }
 
   // Calls f(w), in increasing order, for the words w >= first of row u that
-  // an edge has touched since the last reset (a superset of the non-zero
-  // ones: removing an edge leaves its word marked).
+  // may be non-zero: short rows' non-zero words, long rows' words that an edge
+  // touched since the last reset (a superset of the non-zero ones: removing an
+  // edge leaves its word marked).
   template <class F>
   void for_each_touched_word(node_t u, int64_t first, F&& f) const {
+    if (!marked_) {
+      for (uint64_t m = nonzero_words(row(u)) & (~0ULL << first); m; m &= m - 1) f(__builtin_ctzll(m));
+      return;
+    }
     const uint64_t* marks = touched_.data() + u * summary_words_;
     for (int64_t s = first >> 6; s < summary_words_; ++s) {
       uint64_t m = marks[s];
@@ -134,12 +274,28 @@ class BitsetAdjacency {
     }
   }
 
+  // Bit w set when word w of a short row is non-zero.
+  uint64_t nonzero_words(const uint64_t* r) const {
+    uint64_t m = 0;
+#if defined(__AVX512F__)
+    for (int64_t w = 0; w < words_; w += 8) {
+      const __mmask8 valid = static_cast<__mmask8>(words_ - w >= 8 ? 0xFF : (1U << (words_ - w)) - 1);
+      const __m512i v = _mm512_maskz_loadu_epi64(valid, r + w);
+      m |= static_cast<uint64_t>(_mm512_test_epi64_mask(v, v)) << w;
+    }
+#else
+    for (int64_t w = 0; w < words_; ++w) m |= static_cast<uint64_t>(r[w] != 0) << w;
+#endif
+    return m;
+  }
+
   int64_t n_ = 0;
   int64_t words_ = 0;
   int64_t summary_words_ = 0;
   int64_t num_edges_ = 0;
   std::vector<uint64_t> bits_;
-  std::vector<uint64_t> touched_;  // per row, bit w: word w of the row was touched
+  bool marked_ = false;             // rows longer than kShortRowWords words
+  std::vector<uint64_t> touched_;  // long rows: per row, bit w: word w of the row was touched
   std::vector<int64_t> degree_;
 };
 
@@ -213,6 +369,14 @@ class SmallAdjacency {
     for (int u = 0; u < n_; ++u)
       for (uint64_t bits = u == 63 ? 0 : rows_[u] & (~0ULL << (u + 1)); bits; bits &= bits - 1)
         f(static_cast<node_t>(u), static_cast<node_t>(__builtin_ctzll(bits)));
+  }
+
+  // As BitsetAdjacency::write_edges.
+  int64_t write_edges(node_t* out) const {
+    int64_t count = 0;
+    for (int u = 0; u + 1 < n_; ++u)
+      count += write_row_pairs(static_cast<node_t>(u), 0, rows_[u] & (~0ULL << (u + 1)), out + 2 * count);
+    return count;
   }
 
   bool is_connected(std::vector<uint64_t>&) const {

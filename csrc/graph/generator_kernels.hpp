@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -55,6 +56,9 @@ void circulant(Adj& adj, int64_t n, int64_t offsets) {
       return;
     }
   }
+  if constexpr (std::is_same_v<Adj, BitsetAdjacency>) {
+    if (adj.add_ring(offsets, 0)) return;
+  }
   for (int64_t j = 1; j <= offsets; ++j) {
     // (i + j) mod n without a division per edge: the shift is below n, so
     // i + shift wraps at most once.
@@ -67,8 +71,9 @@ void circulant(Adj& adj, int64_t n, int64_t offsets) {
 // a neighbour of u, giving up if u is adjacent to every node. The draws are
 // the reference's: choice() until accepted, the degree test after each
 // redraw, so the random streams stay in step.
+// `draws`: the pass's mask-based draws, for n > 64 (see rewire_pass).
 template <class Adj>
-void rewire_edge(Adj& adj, PythonRandom& rng, int64_t n, int64_t u, int64_t v) {
+void rewire_edge(Adj& adj, PythonRandom& rng, RewireDraws* draws, int64_t n, int64_t u, int64_t v) {
   const auto uu = static_cast<node_t>(u);
   const auto un = static_cast<uint64_t>(n);
   if (adj.degree(uu) >= n - 1) {
@@ -86,8 +91,9 @@ void rewire_edge(Adj& adj, PythonRandom& rng, int64_t n, int64_t u, int64_t v) {
     }
   }
   if (w < 0) {
-    do w = static_cast<node_t>(rng.randbelow(un));
-    while (w == uu || adj.has_edge(uu, w));
+    do w = static_cast<node_t>(draws ? draws->randbelow_except(static_cast<uint32_t>(u))
+                                     : rng.randbelow_except(un, static_cast<uint32_t>(u)));
+    while (adj.has_edge(uu, w));
   }
   if (!adj.has_edge(uu, static_cast<node_t>(v)))
     throw std::logic_error("rewiring an absent edge: generator invariant broken");
@@ -95,18 +101,56 @@ void rewire_edge(Adj& adj, PythonRandom& rng, int64_t n, int64_t u, int64_t v) {
   adj.add_edge(uu, w);
 }
 
+// q / d and q % d for 0 <= q < 2**52 without a division instruction: the
+// quotient through a floating-point reciprocal is off by at most one, which
+// one predictable correction fixes. Rewiring maps every redrawn edge index to
+// its edge, and a 64-bit division there cost more than the rest of the step.
+class Divider {
+ public:
+  explicit Divider(int64_t d) : d_(d), inverse_(1.0 / static_cast<double>(d)) {}
+  std::pair<int64_t, int64_t> divmod(int64_t q) const {
+    int64_t quotient = static_cast<int64_t>(static_cast<double>(q) * inverse_);
+    int64_t rest = q - quotient * d_;
+    if (rest < 0) {
+      rest += d_;
+      --quotient;
+    } else if (rest >= d_) {
+      rest -= d_;
+      ++quotient;
+    }
+    return {quotient, rest};
+  }
+
+ private:
+  int64_t d_;
+  double inverse_;
+};
+
 // The rewiring pass shared by WS-flex and networkx's Watts–Strogatz: for
 // each of `num_edges` original edges in the reference's order, draw random()
 // and rewire the edge (edge_at(q) -> {u, v}) if the draw is below p. Runs of
 // edges that stay put are skipped in one call (PythonRandom::skip_not_below).
+// Over more than 64 nodes the draws come from RewireDraws' masks; up to 64,
+// where a graph uses a block or two of words, testing the words directly is
+// cheaper than building masks.
 template <class Adj, class EdgeAt>
 void rewire_pass(Adj& adj, PythonRandom& rng, double p, int64_t n, int64_t num_edges, EdgeAt&& edge_at) {
   const uint64_t threshold = PythonRandom::random_threshold(p);
+  if (n > 64) {
+    RewireDraws draws(rng, threshold, static_cast<uint64_t>(n));
+    for (int64_t q = 0; q < num_edges; ++q) {
+      q += draws.skip_not_below(num_edges - q);
+      if (q >= num_edges) return;
+      const auto [u, v] = edge_at(q);
+      rewire_edge(adj, rng, &draws, n, u, v);
+    }
+    return;
+  }
   for (int64_t q = 0; q < num_edges; ++q) {
     q += rng.skip_not_below(threshold, num_edges - q);
     if (q >= num_edges) return;
     const auto [u, v] = edge_at(q);
-    rewire_edge(adj, rng, n, u, v);
+    rewire_edge(adj, rng, nullptr, n, u, v);
   }
 }
 
@@ -120,23 +164,25 @@ void ws_flex_once(Adj& adj, PythonRandom& rng, int64_t n, double k, double p) {
   const int64_t base = e / n;
   const int64_t extra = e % n;
   adj.reset(n);
+  bool built = false;
+  if constexpr (std::is_same_v<Adj, BitsetAdjacency>) built = adj.add_ring(base, extra);
   // Targets i + t wrap at most once (count < n), so no modulo is needed.
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n && !built; ++i) {
     const int64_t count = base + (i < extra ? 1 : 0);
     for (int64_t t = 1, v = i + 1; t <= count; ++t, ++v) add_if_absent(adj, i, v >= n ? v - n : v);
   }
   // Forward edge q: the first `extra` nodes own base + 1 edges each.
   const int64_t long_span = extra * (base + 1);
+  const Divider by_long(base + 1), by_base(std::max<int64_t>(base, 1));
   rewire_pass(adj, rng, p, n, e, [&](int64_t q) {
     int64_t u, t;
     if (q < long_span) {
-      u = q / (base + 1);
-      t = q % (base + 1) + 1;
+      std::tie(u, t) = by_long.divmod(q);
     } else {
-      u = extra + (q - long_span) / base;
-      t = (q - long_span) % base + 1;
+      std::tie(u, t) = by_base.divmod(q - long_span);
+      u += extra;
     }
-    const int64_t v = u + t;
+    const int64_t v = u + t + 1;
     return std::pair<int64_t, int64_t>(u, v >= n ? v - n : v);
   });
 }
@@ -152,8 +198,10 @@ void watts_strogatz_once(Adj& adj, PythonRandom& rng, int64_t n, int64_t k, doub
   adj.reset(n);
   circulant(adj, n, k / 2);
   // Edge q is {u, u + j mod n} with j = q / n + 1, u = q % n.
+  const Divider by_n(n);
   rewire_pass(adj, rng, p, n, n * (k / 2), [&](int64_t q) {
-    const int64_t u = q % n, v = u + q / n + 1;
+    const auto [offset, u] = by_n.divmod(q);
+    const int64_t v = u + offset + 1;
     return std::pair<int64_t, int64_t>(u, v >= n ? v - n : v);
   });
 }

@@ -302,15 +302,20 @@ GraphBatch generate_batch(Generator g, const GeneratorBatchParams& params, int t
     batch.edges.resize(static_cast<size_t>(2 * batch.edge_ptr.back()));
     parallel_chunks(plan, threads, [&](int64_t, int64_t begin, int64_t end, int) {
       build_range(g, params, begin, end, [&](int64_t i, const auto& adj) {
-        node_t* out = batch.edges.data() + 2 * batch.edge_ptr[i];
-        int64_t written = 0;
-        adj.for_each_edge([&](node_t u, node_t v) {
-          out[2 * written] = u;
-          out[2 * written + 1] = v;
-          ++written;
-        });
-        if (written != batch.edge_ptr[i + 1] - batch.edge_ptr[i])
+        // Checked before writing: the graph's slot holds exactly this many.
+        if (adj.num_edges() != batch.edge_ptr[i + 1] - batch.edge_ptr[i])
           throw std::logic_error("generator produced an unexpected number of edges");
+        node_t* out = batch.edges.data() + 2 * batch.edge_ptr[i];
+        if constexpr (std::is_same_v<std::decay_t<decltype(adj)>, HashAdjacency>) {
+          int64_t written = 0;
+          adj.for_each_edge([&](node_t u, node_t v) {
+            out[2 * written] = u;
+            out[2 * written + 1] = v;
+            ++written;
+          });
+        } else if (adj.write_edges(out) != adj.num_edges()) {
+          throw std::logic_error("generator's edge count and bit rows disagree");
+        }
       });
     });
     return batch;

@@ -1,5 +1,6 @@
 #include "python_random.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -148,6 +149,7 @@ void PythonRandom::refill() {
     output_[i] = y;
   }
   index_ = 0;
+  ++refills_;
 }
 
 uint32_t PythonRandom::search_in(uint64_t n, uint64_t accept) {
@@ -209,19 +211,70 @@ uint32_t PythonRandom::search_in(uint64_t n, uint64_t accept) {
   }
 }
 
+uint32_t PythonRandom::randbelow_except(uint64_t n, uint32_t except) {
+  const int shift = 32 - bit_length(n);  // getrandbits(k) = word >> (32 - k)
+  while (true) {
+    if (index_ >= kN) refill();
+    int i = index_;
+#if defined(__AVX512F__)
+    const __m512i limit = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(n)));
+    const __m512i taken = _mm512_set1_epi32(static_cast<int>(except));
+    const __m128i count = _mm_cvtsi32_si128(shift);
+    for (; i + 16 <= kN; i += 16) {
+      const __m512i r = _mm512_srl_epi32(_mm512_loadu_si512(output_.data() + i), count);
+      const __mmask16 ok = _mm512_mask_cmpneq_epu32_mask(_mm512_cmplt_epu32_mask(r, limit), r, taken);
+      if (ok) {
+        const int j = i + __builtin_ctz(static_cast<unsigned>(ok));
+        index_ = j + 1;
+        return output_[j] >> shift;
+      }
+    }
+#endif
+    for (; i < kN; ++i) {
+      const uint32_t r = output_[i] >> shift;
+      if (r < n && r != except) {
+        index_ = i + 1;
+        return r;
+      }
+    }
+    index_ = kN;
+  }
+}
+
+namespace {
+#if defined(__AVX512F__)
+// Bit j set when draw j of the eight word pairs at `pairs_at` is below the
+// threshold: pair (a, b) loads as the 64-bit lane a | b << 32 (little
+// endian), and random() = x / 2**53 with x = (a >> 5) << 26 | b >> 6.
+inline unsigned below_8(const uint32_t* pairs_at, __m512i limit) {
+  const __m512i pairs = _mm512_loadu_si512(pairs_at);
+  const __m512i a = _mm512_and_si512(_mm512_srli_epi64(pairs, 5), _mm512_set1_epi64((1LL << 27) - 1));
+  const __m512i b = _mm512_srli_epi64(pairs, 32 + 6);
+  const __m512i x = _mm512_or_si512(_mm512_slli_epi64(a, 26), b);
+  return _mm512_cmplt_epu64_mask(x, limit);
+}
+#endif
+}  // namespace
+
 int64_t PythonRandom::skip_not_below(uint64_t threshold, int64_t max_draws) {
   int64_t skipped = 0;
 #if defined(__AVX512F__)
-  // A draw is the word pair (a, b) at index_, index_ + 1; eight pairs load as
-  // eight 64-bit lanes a | b << 32 (little endian); x = (a >> 5) << 26 | b >> 6.
   const __m512i limit = _mm512_set1_epi64(static_cast<long long>(threshold));
-  const __m512i low27 = _mm512_set1_epi64((1LL << 27) - 1);
+  // Sixteen draws per step: with p = 0.1, eight draws hold no hit 43% of the
+  // time, an unpredictable loop exit; sixteen, 19%.
+  while (skipped + 16 <= max_draws && index_ + 32 <= kN) {
+    const unsigned below = below_8(output_.data() + index_, limit) |
+                           below_8(output_.data() + index_ + 16, limit) << 8;
+    if (below) {
+      const int j = __builtin_ctz(below);
+      index_ += 2 * j + 2;
+      return skipped + j;
+    }
+    index_ += 32;
+    skipped += 16;
+  }
   while (skipped + 8 <= max_draws && index_ + 16 <= kN) {
-    const __m512i pairs = _mm512_loadu_si512(output_.data() + index_);
-    const __m512i a = _mm512_and_si512(_mm512_srli_epi64(pairs, 5), low27);
-    const __m512i b = _mm512_srli_epi64(pairs, 32 + 6);
-    const __m512i x = _mm512_or_si512(_mm512_slli_epi64(a, 26), b);
-    const __mmask8 below = _mm512_cmplt_epu64_mask(x, limit);
+    const unsigned below = below_8(output_.data() + index_, limit);
     if (below) {
       const int j = __builtin_ctz(static_cast<unsigned>(below));
       index_ += 2 * j + 2;
@@ -250,29 +303,20 @@ void PythonRandom::below_bits(uint64_t threshold, int64_t draws, uint64_t* bits)
   };
   int64_t q = 0;
 #if defined(__AVX512F__)
-  // As in skip_not_below: eight word pairs load as eight 64-bit lanes a | b << 32.
   const __m512i limit = _mm512_set1_epi64(static_cast<long long>(threshold));
-  const __m512i low27 = _mm512_set1_epi64((1LL << 27) - 1);
-  auto below_8 = [&](const uint32_t* pairs_at) -> uint64_t {
-    const __m512i pairs = _mm512_loadu_si512(pairs_at);
-    const __m512i a = _mm512_and_si512(_mm512_srli_epi64(pairs, 5), low27);
-    const __m512i b = _mm512_srli_epi64(pairs, 32 + 6);
-    const __m512i x = _mm512_or_si512(_mm512_slli_epi64(a, 26), b);
-    return _mm512_cmplt_epu64_mask(x, limit);
-  };
   while (q + 8 <= draws) {
     if (index_ >= kN) refill();
     if (index_ & 1) break;  // pairs off by one word: the scalar loop below
     if ((q & 63) == 0 && q + 64 <= draws && index_ + 128 <= kN) {
       // A whole word of 64 draws, assembled in a register.
       uint64_t word = 0;
-      for (int g = 0; g < 8; ++g) word |= below_8(output_.data() + index_ + 16 * g) << (8 * g);
+      for (int g = 0; g < 8; ++g) word |= static_cast<uint64_t>(below_8(output_.data() + index_ + 16 * g, limit)) << (8 * g);
       bits[q >> 6] = word;
       index_ += 128;
       q += 64;
     } else if (index_ + 16 <= kN) {
       // Eight draws into bits q..q+7, which may straddle two words.
-      const uint64_t below = below_8(output_.data() + index_);
+      const uint64_t below = below_8(output_.data() + index_, limit);
       bits[q >> 6] |= below << (q & 63);
       if ((q & 63) > 56) bits[(q >> 6) + 1] |= below >> (64 - (q & 63));
       index_ += 16;
@@ -283,6 +327,99 @@ void PythonRandom::below_bits(uint64_t threshold, int64_t draws, uint64_t* bits)
   }
 #endif
   for (; q < draws; ++q) scalar(q);
+}
+
+RewireDraws::RewireDraws(PythonRandom& rng, uint64_t threshold, uint64_t n)
+    : rng_(rng), threshold_(threshold), n_(static_cast<uint32_t>(n)), shift_(32 - PythonRandom::bit_length(n)) {}
+
+void RewireDraws::update_masks() {
+  if (masks_valid_ && masks_for_ == rng_.refills_) return;
+  masks_valid_ = true;
+  masks_for_ = rng_.refills_;
+  const uint32_t* out = rng_.output_.data();
+  for (int w = 0; w < kMaskWords; ++w) pair_below_[w] = word_fits_[w] = 0;
+  // Bits i..i+15 of both masks.
+  auto put = [&](int i, unsigned pairs, unsigned fits) {
+    pair_below_[i / 64] |= static_cast<uint64_t>(pairs) << (i % 64);
+    word_fits_[i / 64] |= static_cast<uint64_t>(fits) << (i % 64);
+  };
+  int i = 0;
+#if defined(__AVX512F__) && defined(__BMI2__)
+  const __m512i limit = _mm512_set1_epi64(static_cast<long long>(threshold_));
+  const __m512i below_n = _mm512_set1_epi32(static_cast<int>(n_));
+  const __m128i count = _mm_cvtsi32_si128(shift_);
+  // Sixteen words per step: pairs starting at even offsets, then at odd
+  // ones, interleaved bit by bit (the padding covers the loads past kN).
+  for (; i + 16 <= kN; i += 16) {
+    const unsigned even = below_8(out + i, limit), odd = below_8(out + i + 1, limit);
+    const __m512i r = _mm512_srl_epi32(_mm512_loadu_si512(out + i), count);
+    put(i, _pdep_u32(even, 0x5555U) | _pdep_u32(odd, 0xAAAAU), _mm512_cmplt_epu32_mask(r, below_n));
+  }
+#endif
+  for (; i < kN; i += 16) {
+    unsigned pairs = 0, fits = 0;
+    for (int b = 0; b < 16 && i + b < kN; ++b) {
+      const uint64_t x = (static_cast<uint64_t>(out[i + b] >> 5) << 26) | (out[i + b + 1] >> 6);
+      pairs |= static_cast<unsigned>(x < threshold_) << b;
+      fits |= static_cast<unsigned>((out[i + b] >> shift_) < n_) << b;
+    }
+    put(i, pairs, fits);
+  }
+  // The pair starting at the last word ends in the next block: never from the mask.
+  pair_below_[(kN - 1) / 64] &= ~(1ULL << ((kN - 1) % 64));
+}
+
+int64_t RewireDraws::skip_not_below(int64_t max_draws) {
+  int64_t skipped = 0;
+  while (skipped < max_draws) {
+    if (rng_.index_ >= kN) rng_.refill();
+    const int i = rng_.index_;
+    if (i == kN - 1) {  // a draw across two blocks: word by word
+      const uint64_t a = rng_.genrand_uint32() >> 5;
+      const uint64_t b = rng_.genrand_uint32() >> 6;
+      if (((a << 26) | b) < threshold_) return skipped;
+      ++skipped;
+      continue;
+    }
+    update_masks();
+    // Draws start at i, i + 2, ... up to kN - 2 inside this block.
+    const int64_t want = std::min<int64_t>((kN - 2 - i) / 2 + 1, max_draws - skipped);
+    const int64_t last = i + 2 * (want - 1);
+    const uint64_t same_parity = (i & 1) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL;
+    for (int64_t w = i >> 6; w <= last >> 6; ++w) {
+      uint64_t m = pair_below_[w] & same_parity;
+      if (w == i >> 6) m &= ~0ULL << (i & 63);
+      if (!m) continue;
+      const int64_t j = (w << 6) + __builtin_ctzll(m);
+      if (j > last) break;
+      rng_.index_ = static_cast<int>(j + 2);
+      return skipped + (j - i) / 2;
+    }
+    rng_.index_ = static_cast<int>(i + 2 * want);
+    skipped += want;
+  }
+  return skipped;
+}
+
+uint32_t RewireDraws::randbelow_except(uint32_t except) {
+  while (true) {
+    if (rng_.index_ >= kN) rng_.refill();
+    update_masks();
+    const int i = rng_.index_;
+    for (int w = i >> 6; w < kMaskWords; ++w) {
+      uint64_t m = word_fits_[w];
+      if (w == i >> 6) m &= ~0ULL << (i & 63);
+      for (; m; m &= m - 1) {
+        const int j = (w << 6) + __builtin_ctzll(m);
+        const uint32_t r = rng_.output_[j] >> shift_;
+        if (r != except) {
+          rng_.index_ = j + 1;
+          return r;
+        }
+      }
+    }
+    rng_.index_ = kN;
+  }
 }
 
 }  // namespace relsparse::graph

@@ -84,6 +84,13 @@ class PythonRandom {
     return search_in(n, accept);
   }
 
+  // Repeats randbelow(n) until the result differs from `except`, and returns
+  // it; requires 2 <= n <= 2**32. Consumes exactly the words of that loop
+  // (each draw is one word, since bit_length(n) <= 32), but tests sixteen
+  // words per vector: with n = 1024, getrandbits(11) rejects half its draws,
+  // and a rejection loop would mispredict on every other one.
+  uint32_t randbelow_except(uint64_t n, uint32_t except);
+
   // random() < p  <=>  x < random_threshold(p), where random() = x / 2**53
   // for the 53-bit integer x built from two words (p * 2**53 is exact).
   static uint64_t random_threshold(double p) {
@@ -115,9 +122,51 @@ class PythonRandom {
   // Twists the state and tempers the next kStateWords outputs into output_.
   void refill();
 
+  friend class RewireDraws;
+
   std::array<uint32_t, kStateWords> state_;
-  std::array<uint32_t, kStateWords> output_;
+  // Tempered outputs; the padding lets vector loads run past the last one.
+  std::array<uint32_t, kStateWords + 16> output_{};
   int index_ = kStateWords;
+  uint64_t refills_ = 0;  // blocks tempered so far (tells RewireDraws its masks are stale)
+};
+
+// The draws of a Watts–Strogatz rewiring pass over more than 64 nodes, read
+// from bit masks over the current block of 624 tempered words:
+//   * pair_below bit i: the draw random() made of words i and i + 1 is below p;
+//   * word_fits bit i: getrandbits(bit_length(n)) from word i is below n.
+// skip_not_below and randbelow_except consume exactly the words of the
+// PythonRandom methods of those names. What the masks save is latency: each
+// rewired edge starts where the draws of the previous one ended, so the pass
+// is a chain of "find the next accepted draw" steps, and a mask word answers
+// one with a load and a bit scan, where testing the words takes a vector
+// load, shifts, compares and a mask move (2x faster per rewired edge).
+class RewireDraws {
+ public:
+  // threshold: PythonRandom::random_threshold(p); 2 <= n <= 2**32.
+  RewireDraws(PythonRandom& rng, uint64_t threshold, uint64_t n);
+
+  // As PythonRandom::skip_not_below.
+  int64_t skip_not_below(int64_t max_draws);
+
+  // As PythonRandom::randbelow_except(n, except).
+  uint32_t randbelow_except(uint32_t except);
+
+ private:
+  static constexpr int kN = PythonRandom::kStateWords;
+  static constexpr int kMaskWords = (kN + 63) / 64;
+
+  // Recomputes the masks if the generator has tempered a new block since.
+  void update_masks();
+
+  PythonRandom& rng_;
+  uint64_t threshold_;
+  uint32_t n_;
+  int shift_;  // getrandbits(k) = word >> shift_
+  uint64_t masks_for_ = 0;
+  bool masks_valid_ = false;
+  uint64_t pair_below_[kMaskWords];
+  uint64_t word_fits_[kMaskWords];
 };
 
 }  // namespace relsparse::graph
