@@ -188,6 +188,29 @@ class BitsetAdjacency {
     if (n_ <= 1) return true;
     scratch.assign(static_cast<size_t>(2 * words_), 0);
     uint64_t* seen = scratch.data();
+    if (!marked_) {
+      // Short rows: a level at a time, ORing whole rows (a few vector
+      // operations each) instead of visiting their non-zero words.
+      uint64_t* frontier = seen + words_;
+      seen[0] = frontier[0] = 1;
+      int64_t reached = 1;
+      for (int64_t found = 1; found;) {
+        uint64_t next[kShortRowWords] = {};
+        for (int64_t w = 0; w < words_; ++w)
+          for (uint64_t bits = frontier[w]; bits; bits &= bits - 1) {
+            const uint64_t* r = row(static_cast<node_t>((w << 6) + __builtin_ctzll(bits)));
+            for (int64_t x = 0; x < words_; ++x) next[x] |= r[x];
+          }
+        found = 0;
+        for (int64_t x = 0; x < words_; ++x) {
+          frontier[x] = next[x] & ~seen[x];
+          seen[x] |= next[x];
+          found += __builtin_popcountll(frontier[x]);
+        }
+        reached += found;
+      }
+      return reached == n_;
+    }
     std::vector<node_t> queue;
     queue.reserve(static_cast<size_t>(n_));
     seen[0] = 1;

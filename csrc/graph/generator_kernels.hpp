@@ -222,6 +222,50 @@ void retry_until_connected(Adj& adj, GeneratorScratch& scratch, Generator g,
   throw GenerationError(msg.str());
 }
 
+// G(n, p) takes each hit's pair straight from its draw index (PairOfIndex)
+// for p below this (about two hits per 64 draws) and n up to kDirectPairNodes
+// (pair indices below 2**39, exact in floating point). Denser draws walk the
+// rows, which then rarely mispredicts and costs less per hit than a root.
+constexpr double kDirectPairMaxP = 1.0 / 32;
+constexpr int64_t kDirectPairNodes = int64_t{1} << 20;
+
+// The pair (u, v), u < v, of index q in lexicographic order over n nodes:
+// row u starts at offset(u) = u (2n - u - 1) / 2, so u is the root of a
+// quadratic, computed in floating point and corrected by one step.
+class PairOfIndex {
+ public:
+  explicit PairOfIndex(int64_t n) : n_(n), b_(static_cast<double>(2 * n - 1)) {}
+  std::pair<int64_t, int64_t> operator()(int64_t q) const {
+    auto u = static_cast<int64_t>((b_ - std::sqrt(b_ * b_ - 8.0 * static_cast<double>(q))) * 0.5);
+    if (offset(u + 1) <= q) ++u;
+    if (offset(u) > q) --u;
+    return {u, u + 1 + q - offset(u)};
+  }
+
+ private:
+  int64_t offset(int64_t u) const { return u * (2 * n_ - u - 1) / 2; }
+  int64_t n_;
+  double b_;
+};
+
+// Writes the indices of the set bits of bits[0..words), ascending, to out;
+// returns how many. Two bits per word are taken without a branch on the
+// data (a sparse bit set rarely holds more), a loop takes any others.
+inline int64_t sparse_bit_positions(const uint64_t* bits, int64_t words, uint32_t* out) {
+  int64_t count = 0;
+  for (int64_t w = 0; w < words; ++w) {
+    uint64_t word = bits[w];
+    const auto base = static_cast<uint32_t>(64 * w);
+    for (int taken = 0; taken < 2; ++taken) {
+      out[count] = base + static_cast<uint32_t>(__builtin_ctzll(word | (1ULL << 63)));
+      count += word != 0;
+      word &= word - 1;
+    }
+    for (; word; word &= word - 1) out[count++] = base + static_cast<uint32_t>(__builtin_ctzll(word));
+  }
+  return count;
+}
+
 // networkx.gnp_random_graph: one random() per pair (u, v), u < v, in
 // lexicographic order; the pair is an edge if the draw is below p.
 template <class Adj>
@@ -254,28 +298,34 @@ void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
     adj.assign_upper(static_cast<int>(n), upper);
     return;
   }
-  int64_t u = 0, v = 1;  // the pair of draw `at` below
-  // Moves (u, v) forward by `steps` pairs in lexicographic order.
-  auto advance = [&](int64_t steps) {
-    v += steps;
-    while (v >= n && u < n - 1) {
-      const int64_t over = v - n;
-      ++u;
-      v = u + 1 + over;
+  if (n > kDirectPairNodes || p >= kDirectPairMaxP) {
+    // Walk the set bits in order, moving (u, v) along.
+    int64_t u = 0, v = 1, at = 0;  // (u, v) is the pair of draw `at`
+    for (int64_t start = 0; start < pairs; start += 64 * kBlockWords) {
+      const int64_t draws = std::min<int64_t>(64 * kBlockWords, pairs - start);
+      rng.below_bits(threshold, draws, below);
+      for (int64_t w = 0; w * 64 < draws; ++w) {
+        for (uint64_t bits = below[w]; bits; bits &= bits - 1) {
+          const int64_t q = start + 64 * w + __builtin_ctzll(bits);
+          for (v += q - at, at = q; v >= n && u < n - 1;) v += 2 + u++ - n;  // next row: v = u + 1 + overflow
+          adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
+        }
+      }
     }
-  };
-  // Larger graphs walk the set bits in order.
-  int64_t at = 0;  // draw index of pair (u, v)
+    return;
+  }
+  // Sparse draws: each hit's pair comes straight from its draw index, so no
+  // branch depends on where the hits fall (walking the rows mispredicted
+  // about once per edge: most of the time G(n, p) spent outside the draws).
+  const PairOfIndex pair_of(n);
+  uint32_t hits[64 * kBlockWords];
   for (int64_t start = 0; start < pairs; start += 64 * kBlockWords) {
     const int64_t draws = std::min<int64_t>(64 * kBlockWords, pairs - start);
     rng.below_bits(threshold, draws, below);
-    for (int64_t w = 0; w * 64 < draws; ++w) {
-      for (uint64_t bits = below[w]; bits; bits &= bits - 1) {
-        const int64_t q = start + 64 * w + __builtin_ctzll(bits);
-        advance(q - at);
-        at = q;
-        adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
-      }
+    const int64_t count = sparse_bit_positions(below, (draws + 63) / 64, hits);
+    for (int64_t h = 0; h < count; ++h) {
+      const auto [u, v] = pair_of(start + hits[h]);
+      adj.add_edge(static_cast<node_t>(u), static_cast<node_t>(v));
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "generator_kernels.hpp"
 #include "parallel.hpp"
@@ -258,6 +259,23 @@ void build_range(Generator g, const GeneratorBatchParams& params, int64_t begin,
   }
 }
 
+// Writes adj's edges, (u, v) with u < v ascending, as node pairs to out,
+// which holds 2 * adj.num_edges() values.
+template <class Adj>
+void write_edge_pairs(const Adj& adj, node_t* out) {
+  int64_t written = 0;
+  if constexpr (std::is_same_v<Adj, HashAdjacency>) {
+    adj.for_each_edge([&](node_t u, node_t v) {
+      out[2 * written] = u;
+      out[2 * written + 1] = v;
+      ++written;
+    });
+  } else {
+    written = adj.write_edges(out);
+  }
+  if (written != adj.num_edges()) throw std::logic_error("generator's edge count and adjacency disagree");
+}
+
 struct ChunkEdges {
   std::vector<int64_t> counts;
   std::vector<node_t> edges;
@@ -305,17 +323,7 @@ GraphBatch generate_batch(Generator g, const GeneratorBatchParams& params, int t
         // Checked before writing: the graph's slot holds exactly this many.
         if (adj.num_edges() != batch.edge_ptr[i + 1] - batch.edge_ptr[i])
           throw std::logic_error("generator produced an unexpected number of edges");
-        node_t* out = batch.edges.data() + 2 * batch.edge_ptr[i];
-        if constexpr (std::is_same_v<std::decay_t<decltype(adj)>, HashAdjacency>) {
-          int64_t written = 0;
-          adj.for_each_edge([&](node_t u, node_t v) {
-            out[2 * written] = u;
-            out[2 * written + 1] = v;
-            ++written;
-          });
-        } else if (adj.write_edges(out) != adj.num_edges()) {
-          throw std::logic_error("generator's edge count and bit rows disagree");
-        }
+        write_edge_pairs(adj, batch.edges.data() + 2 * batch.edge_ptr[i]);
       });
     });
     return batch;
@@ -327,11 +335,9 @@ GraphBatch generate_batch(Generator g, const GeneratorBatchParams& params, int t
     out.counts.reserve(static_cast<size_t>(end - begin));
     build_range(g, params, begin, end, [&](int64_t, const auto& adj) {
       const size_t before = out.edges.size();
-      adj.for_each_edge([&](node_t u, node_t v) {
-        out.edges.push_back(u);
-        out.edges.push_back(v);
-      });
-      out.counts.push_back(static_cast<int64_t>((out.edges.size() - before) / 2));
+      out.edges.resize(before + 2 * static_cast<size_t>(adj.num_edges()));
+      write_edge_pairs(adj, out.edges.data() + before);
+      out.counts.push_back(adj.num_edges());
     });
   });
   batch.edge_ptr.reserve(static_cast<size_t>(params.size + 1));
