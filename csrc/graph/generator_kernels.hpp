@@ -90,10 +90,12 @@ void rewire_edge(Adj& adj, PythonRandom& rng, RewireDraws* draws, int64_t n, int
       w = static_cast<node_t>(rng.randbelow_in(un, all & ~adj.row(uu)[0] & ~(1ULL << u)));
     }
   }
-  if (w < 0) {
-    do w = static_cast<node_t>(draws ? draws->randbelow_except(static_cast<uint32_t>(u))
-                                     : rng.randbelow_except(un, static_cast<uint32_t>(u)));
+  if (w < 0 && draws) {
+    do w = static_cast<node_t>(draws->randbelow_except(static_cast<uint32_t>(u)));
     while (adj.has_edge(uu, w));
+  } else if (w < 0) {
+    do w = static_cast<node_t>(rng.randbelow(un));
+    while (w == uu || adj.has_edge(uu, w));
   }
   if (!adj.has_edge(uu, static_cast<node_t>(v)))
     throw std::logic_error("rewiring an absent edge: generator invariant broken");

@@ -211,36 +211,6 @@ uint32_t PythonRandom::search_in(uint64_t n, uint64_t accept) {
   }
 }
 
-uint32_t PythonRandom::randbelow_except(uint64_t n, uint32_t except) {
-  const int shift = 32 - bit_length(n);  // getrandbits(k) = word >> (32 - k)
-  while (true) {
-    if (index_ >= kN) refill();
-    int i = index_;
-#if defined(__AVX512F__)
-    const __m512i limit = _mm512_set1_epi32(static_cast<int>(static_cast<uint32_t>(n)));
-    const __m512i taken = _mm512_set1_epi32(static_cast<int>(except));
-    const __m128i count = _mm_cvtsi32_si128(shift);
-    for (; i + 16 <= kN; i += 16) {
-      const __m512i r = _mm512_srl_epi32(_mm512_loadu_si512(output_.data() + i), count);
-      const __mmask16 ok = _mm512_mask_cmpneq_epu32_mask(_mm512_cmplt_epu32_mask(r, limit), r, taken);
-      if (ok) {
-        const int j = i + __builtin_ctz(static_cast<unsigned>(ok));
-        index_ = j + 1;
-        return output_[j] >> shift;
-      }
-    }
-#endif
-    for (; i < kN; ++i) {
-      const uint32_t r = output_[i] >> shift;
-      if (r < n && r != except) {
-        index_ = i + 1;
-        return r;
-      }
-    }
-    index_ = kN;
-  }
-}
-
 namespace {
 #if defined(__AVX512F__)
 // Bit j set when draw j of the eight word pairs at `pairs_at` is below the

@@ -84,13 +84,6 @@ class PythonRandom {
     return search_in(n, accept);
   }
 
-  // Repeats randbelow(n) until the result differs from `except`, and returns
-  // it; requires 2 <= n <= 2**32. Consumes exactly the words of that loop
-  // (each draw is one word, since bit_length(n) <= 32), but tests sixteen
-  // words per vector: with n = 1024, getrandbits(11) rejects half its draws,
-  // and a rejection loop would mispredict on every other one.
-  uint32_t randbelow_except(uint64_t n, uint32_t except);
-
   // random() < p  <=>  x < random_threshold(p), where random() = x / 2**53
   // for the 53-bit integer x built from two words (p * 2**53 is exact).
   static uint64_t random_threshold(double p) {
@@ -135,8 +128,7 @@ class PythonRandom {
 // from bit masks over the current block of 624 tempered words:
 //   * pair_below bit i: the draw random() made of words i and i + 1 is below p;
 //   * word_fits bit i: getrandbits(bit_length(n)) from word i is below n.
-// skip_not_below and randbelow_except consume exactly the words of the
-// PythonRandom methods of those names. What the masks save is latency: each
+// Both consume exactly the words of the scalar loops they replace. What the masks save is latency: each
 // rewired edge starts where the draws of the previous one ended, so the pass
 // is a chain of "find the next accepted draw" steps, and a mask word answers
 // one with a load and a bit scan, where testing the words takes a vector
@@ -149,7 +141,10 @@ class RewireDraws {
   // As PythonRandom::skip_not_below.
   int64_t skip_not_below(int64_t max_draws);
 
-  // As PythonRandom::randbelow_except(n, except).
+  // Repeats randbelow(n) until the result differs from `except` and returns
+  // it, consuming exactly the words of that loop (one per draw, as
+  // bit_length(n) <= 32). With n = 1024, getrandbits(11) rejects half its
+  // draws: a loop would mispredict on every other one, the mask does not.
   uint32_t randbelow_except(uint32_t except);
 
  private:
