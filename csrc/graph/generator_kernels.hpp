@@ -105,8 +105,8 @@ void rewire_edge(Adj& adj, PythonRandom& rng, RewireDraws* draws, int64_t n, int
 
 // q / d and q % d for 0 <= q < 2**52 without a division instruction: the
 // quotient through a floating-point reciprocal is off by at most one, which
-// one predictable correction fixes. Rewiring maps every redrawn edge index to
-// its edge, and a 64-bit division there cost more than the rest of the step.
+// one predictable correction fixes. Rewiring maps every rewired edge's index
+// to its nodes; this keeps a 64-bit division off each of those steps.
 class Divider {
  public:
   explicit Divider(int64_t d) : d_(d), inverse_(1.0 / static_cast<double>(d)) {}

@@ -135,7 +135,7 @@ class PythonRandom {
 // load, shifts, compares and a mask move (2x faster per rewired edge).
 class RewireDraws {
  public:
-  // threshold: PythonRandom::random_threshold(p); 2 <= n <= 2**32.
+  // threshold: PythonRandom::random_threshold(p); 2 <= n < 2**32.
   RewireDraws(PythonRandom& rng, uint64_t threshold, uint64_t n);
 
   // As PythonRandom::skip_not_below.
