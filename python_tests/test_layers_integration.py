@@ -3,6 +3,7 @@ against the masked-dense reference, torch.compile, autocast, DDP."""
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 
@@ -115,6 +116,14 @@ def _ddp_worker(rank: int, world: int, port: int, result_path: str) -> None:
     model(x).pow(2).sum().backward()
     if rank == 0:
         torch.save(model.module.weight.grad, result_path)
+    # Tear down in lockstep: without the barrier one rank may close its gloo
+    # pairs while the other still writes, and DDP holds the process group
+    # alive until the model goes, so gloo's threads would otherwise be
+    # destroyed at interpreter exit (an intermittent SIGABRT,
+    # "terminate called without an active exception").
+    dist.barrier()
+    del model
+    gc.collect()
     dist.destroy_process_group()
 
 
