@@ -141,6 +141,20 @@ def test_conv_batch_lane_layout(dtype):
         _check_conv(layer, torch.randn(batch, 17, 9, 10, dtype=dtype))
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_conv_batch_lane_layout_in_bands(dtype):
+    """Outputs of >= 448 pixels: the batch-lane weight gradient runs band by band (each worker its
+    own bands of one group and a private dW), including a last band shorter than the others."""
+    lanes = 64 // torch.finfo(dtype).bits * 8
+    g = graphs.connected_ws_flex(8, 3, 0.2, seed=1)
+    torch.manual_seed(4)
+    for geometry, batch in itertools.product(CONV_GEOMETRIES, (lanes, lanes + 3)):
+        layer = RelationalConv2d(9, 10, graph=g, dtype=dtype, implementation="sparse", **geometry)
+        # 40 x 45 gives 460 to 1800 output pixels in five geometries (bands of 9 to 19 rows, the last
+        # one shorter) and 285 in the (2, 3)-strided one, which takes the whole-batch path.
+        _check_conv(layer, torch.randn(batch, 9, 40, 45, dtype=dtype))
+
+
 @pytest.mark.parametrize("channels", [(64, 64), (128, 64), (64, 130)])
 def test_conv_narrow_nodes_multiplied_in_row_groups(channels):
     """One or two channels per node on a rewired ring: the CPU kernels multiply runs of such nodes
