@@ -89,6 +89,25 @@ def test_complete_graph_linear_is_dense_linear():
     torch.testing.assert_close(layer(x), dense(x))
 
 
+def test_complete_graph_dense_path_is_a_view_of_the_packed_weight():
+    """Nothing masked: to_dense is the packed weight reshaped (no scatter per call), gradients included."""
+    g = graphs.complete_graph(10)
+    layer = RelationalLinear(30, 20, g, dtype=torch.float64, implementation="dense")
+    assert layer.layout.packed_is_dense
+    assert layer.layout.to_dense(layer.weight).data_ptr() == layer.weight.data_ptr()
+    x = torch.randn(4, 30, dtype=torch.float64)
+    dense = nn.Linear(30, 20, dtype=torch.float64)
+    with torch.no_grad():
+        dense.weight.copy_(layer.to_dense())
+        dense.bias.copy_(layer.bias)
+    layer(x).pow(2).sum().backward()
+    dense(x).pow(2).sum().backward()
+    torch.testing.assert_close(layer.weight.grad, dense.weight.grad.reshape(-1))
+    assert layer.to_dense().data_ptr() != layer.weight.data_ptr()  # the module's copy is its own
+    ring = RelationalLinear(30, 20, graphs.ring_lattice(10, 2), dtype=torch.float64)
+    assert not ring.layout.packed_is_dense
+
+
 def _check_conv(layer, x):
     _check_against_dense(
         layer, x, lambda v, w: torch.nn.functional.conv2d(v, w, layer.bias, layer.stride, layer.padding, layer.dilation)

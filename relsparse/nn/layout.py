@@ -165,9 +165,20 @@ class BlockLayout:
         positions[flat[keep]] = torch.nonzero(keep).reshape(-1)
         return positions
 
+    @functools.cached_property
+    def packed_is_dense(self) -> bool:
+        """Whether the packed weight is the dense one, flattened in order (no
+        masked block: the complete graph, or one node)."""
+        dense_size = self.out_features * self.in_features * self.kernel_elems
+        return self.num_weights == dense_size and torch.equal(self.packed_positions, torch.arange(dense_size))
+
     def to_dense(self, weight: torch.Tensor) -> torch.Tensor:
         """Dense weight with zeros in masked blocks (differentiable: the
-        gradient flows back to the packed weight by an index_select)."""
+        gradient flows back to the packed weight by an index_select). Where
+        nothing is masked, a view of the packed weight (not a copy): the
+        complete graph then costs what a plain dense layer does."""
+        if self.packed_is_dense:
+            return weight.view(self.dense_shape())
         cache = self.__dict__.setdefault("_positions_on", {})
         key = str(weight.device)
         if key not in cache:

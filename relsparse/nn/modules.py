@@ -132,8 +132,10 @@ class _RelationalLayer(nn.Module):
                 self.bias.uniform_(-1.0, 1.0, generator=generator).mul_(b)
 
     def to_dense(self) -> torch.Tensor:
-        """The dense weight (zeros outside the graph's blocks), differentiable."""
-        return self.layout.to_dense(self.weight)
+        """The dense weight (zeros outside the graph's blocks), differentiable;
+        a new tensor, never a view of ``weight``."""
+        dense = self.layout.to_dense(self.weight)
+        return dense.clone() if self.layout.packed_is_dense else dense
 
     def mask(self) -> torch.Tensor:
         """Boolean mask of the dense weight's trainable entries."""

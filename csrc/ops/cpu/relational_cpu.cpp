@@ -150,34 +150,28 @@ void transpose(const T* src, int64_t rows, int64_t cols, int64_t lds, T* dst, in
   });
 }
 
-// (features x padded) panel holding m2^T (m2 contiguous) in the compute
-// type, zero padding.
-at::Tensor transposed_panel(const at::Tensor& m2, int64_t padded, at::ScalarType type) {
-  const int64_t m = m2.size(0), features = m2.size(1);
-  if (m2.scalar_type() != type) {
-    at::Tensor panel = at::zeros({features, padded}, m2.options().dtype(type));
-    panel.narrow(1, 0, m).copy_(m2.t());
-    return panel;
-  }
-  at::Tensor panel = at::empty({features, padded}, m2.options());
-  AT_DISPATCH_FLOATING_TYPES(type, "relsparse_transposed_panel", [&] {
-    scalar_t* p = panel.data_ptr<scalar_t>();
-    transpose(m2.data_ptr<scalar_t>(), m, features, features, p, padded);
-    if (padded > m)
-      for (int64_t f = 0; f < features; ++f) std::fill(p + f * padded + m, p + (f + 1) * padded, scalar_t(0));
-  });
-  return panel;
+// The (features x padded) panel of m2^T (m2: m x features, contiguous), in
+// the compute type T and zero in the padding columns. Panels live in
+// scratch memory, not tensors: the allocator would hand each call fresh
+// pages (see scratch.hpp), which cost a 5-layer MLP step ~10%.
+template <typename T>
+void transposed_panel(const at::Tensor& m2, int64_t padded, AlignedBuffer<T>& panel) {
+  const at::Tensor src = m2.to(c10::CppTypeToScalarType<T>::value).contiguous();  // no copy in the compute type
+  const int64_t m = src.size(0), features = src.size(1);
+  panel.reset(static_cast<size_t>(features * padded));
+  T* p = panel.get();
+  transpose(src.data_ptr<T>(), m, features, features, p, padded);
+  if (padded > m)
+    for (int64_t f = 0; f < features; ++f) std::fill(p + f * padded + m, p + (f + 1) * padded, T(0));
 }
 
-// The first m columns of a (features x padded) result panel, transposed
-// into a new (m x features) tensor of type `out_type`.
-at::Tensor untransposed(const at::Tensor& panel, int64_t m, at::ScalarType out_type) {
-  if (panel.scalar_type() != out_type) return panel.narrow(1, 0, m).t().to(out_type).contiguous();
-  const int64_t features = panel.size(0), padded = panel.size(1);
-  at::Tensor out = at::empty({m, features}, panel.options());
-  AT_DISPATCH_FLOATING_TYPES(panel.scalar_type(), "relsparse_untransposed", [&] {
-    transpose(panel.data_ptr<scalar_t>(), features, m, padded, out.data_ptr<scalar_t>(), features);
-  });
+// The first m columns of a (features x padded) panel, transposed into a new
+// (m x features) tensor of the compute type T on `options`' device.
+template <typename T>
+at::Tensor untransposed(const T* panel, int64_t features, int64_t padded, int64_t m,
+                        const at::TensorOptions& options) {
+  at::Tensor out = at::empty({m, features}, options.dtype(c10::CppTypeToScalarType<T>::value));
+  transpose(panel, features, m, padded, out.data_ptr<T>(), features);
   return out;
 }
 
@@ -222,8 +216,8 @@ void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, in
   const int64_t in_f = L.in_features(), out_f = L.out_features();
   const double work = static_cast<double>(L.num_weights()) * static_cast<double>(m);
   at::parallel_for(0, L.n, grain(L.n, work), [&](int64_t begin, int64_t end) {
-    std::vector<T> packed, result;
-    GatherTable<T> t;
+    thread_local std::vector<T> packed, result;  // kept: no allocation per call
+    thread_local GatherTable<T> t;
     for (int64_t i = begin; i < end; ++i) {
       const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i);
       packed.resize(static_cast<size_t>(m * kp));
@@ -778,23 +772,18 @@ at::Tensor linear_forward(const at::Tensor& x, const at::Tensor& weight, const c
   const at::Tensor x2 = x.reshape({-1, L.in_features()}).contiguous();
   const int64_t m = x2.size(0);
   const at::ScalarType type = compute_type(x.scalar_type());
-  at::Tensor yt;
+  at::Tensor y;
   AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_forward_cpu", [&] {
     const int64_t padded = padded_columns<scalar_t>(m);
-    const at::Tensor xt = transposed_panel(x2, padded, type);
+    AlignedBuffer<scalar_t> xt, yt;
+    transposed_panel(x2, padded, xt);
     const at::Tensor w = weight.to(type).contiguous();
-    yt = at::empty({L.out_features(), padded}, xt.options());
-    linear_forward_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), xt.data_ptr<scalar_t>(), yt.data_ptr<scalar_t>(), padded);
+    yt.reset(static_cast<size_t>(L.out_features() * padded));
+    linear_forward_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), xt.get(), yt.get(), padded);
+    y = untransposed(yt.get(), L.out_features(), padded, m, x.options());
   });
-  at::Tensor y;
-  if (x.scalar_type() == type) {
-    y = untransposed(yt, m, type);
-    if (bias) y.add_(*bias);
-  } else {  // add the bias in the compute type, round once
-    y = yt.narrow(1, 0, m).t();
-    if (bias) y = y + bias->to(type);
-    y = y.to(x.scalar_type()).contiguous();
-  }
+  if (bias) y.add_(bias->to(type));  // in the compute type: 16-bit outputs are rounded once
+  if (x.scalar_type() != type) y = y.to(x.scalar_type());
   std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
   shape.back() = L.out_features();
   return y.reshape(shape);
@@ -811,18 +800,19 @@ at::Tensor linear_grad_input(const at::Tensor& grad_out, const at::Tensor& weigh
   const at::Tensor g2 = grad_out.reshape({-1, L.out_features()}).contiguous();
   const int64_t m = g2.size(0);
   const at::ScalarType type = compute_type(grad_out.scalar_type());
-  at::Tensor gt;
+  at::Tensor gx;
   AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_grad_input_cpu", [&] {
     const int64_t padded = padded_columns<scalar_t>(m);
-    const at::Tensor dyt = transposed_panel(g2, padded, type);
+    AlignedBuffer<scalar_t> dyt, gt;
+    transposed_panel(g2, padded, dyt);
     const at::Tensor w = weight.to(type).contiguous();
-    gt = at::empty({L.in_features(), padded}, dyt.options());
-    linear_grad_input_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), dyt.data_ptr<scalar_t>(), gt.data_ptr<scalar_t>(),
-                                       padded);
+    gt.reset(static_cast<size_t>(L.in_features() * padded));
+    linear_grad_input_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), dyt.get(), gt.get(), padded);
+    gx = untransposed(gt.get(), L.in_features(), padded, m, grad_out.options());
   });
   std::vector<int64_t> shape(grad_out.sizes().begin(), grad_out.sizes().end());
   shape.back() = L.in_features();
-  return untransposed(gt, m, grad_out.scalar_type()).reshape(shape);
+  return gx.to(grad_out.scalar_type()).reshape(shape);
 }
 
 at::Tensor linear_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, const at::Tensor& weight,
