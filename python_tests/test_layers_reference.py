@@ -147,6 +147,8 @@ def test_conv_batch_smaller_and_larger_than_threads():
     layer = RelationalConv2d(16, 16, 3, g, padding=1, dtype=torch.float64, implementation="sparse")
     for batch in (1, torch.get_num_threads() + 3):
         _check_conv(layer, torch.randn(batch, 16, 12, 12, dtype=torch.float64))
+        # Several forward tiles per image: one image's tiles split over workers, each padding it.
+        _check_conv(layer, torch.randn(batch, 16, 30, 31, dtype=torch.float64))
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])

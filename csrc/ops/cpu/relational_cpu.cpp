@@ -378,23 +378,28 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
   const int64_t wide = g.implicit() ? g.width + 2 * g.pw : g.out_w;
   const int64_t columns = g.out_h * wide;
   const int64_t tiles = (columns + kConvTile<T> - 1) / kConvTile<T>;
-  PaddedImages<T> padded;
-  if (g.implicit()) pad_inputs(g, x, batch, padded);
   const double work = static_cast<double>(L.num_weights()) * static_cast<double>(columns * batch);
   const std::vector<RowGroup<T>> groups = forward_groups(L, w);
   at::parallel_for(0, batch * tiles, grain(batch * tiles, work), [&](int64_t begin, int64_t end) {
     GatherTable<T> t;
     std::vector<T> cols, out(static_cast<size_t>(out_c * kConvTile<T>));
-    std::vector<int64_t> dest;
+    // A worker pads each image it meets (its tasks of an image are
+    // consecutive) into its own buffer, which its tiles then read from
+    // cache: padding the whole batch up front went out to memory and back.
+    PaddedImages<T> padded;
+    int64_t padded_image = -1;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
       const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
-      if (!g.implicit()) {
+      if (g.implicit() && img != padded_image) {
+        pad_inputs(g, x + img * g.image(), 1, padded);
+        padded_image = img;
+      } else if (!g.implicit()) {
         cols.resize(static_cast<size_t>(g.channels * kk * ld));
         im2col_tile(g, x + img * g.image(), q0, count, ld, cols.data());
       }
       auto row_of = [&](int64_t ch, int64_t r) {
-        return g.implicit() ? shifted_row(g, padded, img, ch, r) + q0 : cols.data() + (ch * kk + r) * ld;
+        return g.implicit() ? shifted_row(g, padded, 0, ch, r) + q0 : cols.data() + (ch * kk + r) * ld;
       };
       for (const RowGroup<T>& group : groups) {
         if (group.dense()) {
@@ -405,22 +410,19 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
         forward_entries<T>(L, i, row_of, t);
         gather_rows(w, L.row_k[i] * kk, t, group.rows, 0, ld / kLanes<T>, out.data() + group.first_row * ld, ld);
       }
-      // Output pixel of each tile column (-1: a padding column, dropped).
-      dest.resize(static_cast<size_t>(count));
-      for (int64_t q = q0, oy = q0 / wide, ox = q0 % wide; q < q0 + count; ++q) {
-        dest[q - q0] = ox < g.out_w ? oy * g.out_w + ox : -1;
-        if (++ox == wide) {
-          ox = 0;
-          ++oy;
-        }
-      }
+      // The tile's output pixels, a row segment at a time (columns ox >=
+      // out_w of the padded width are dropped).
       S* yi = y + img * out_c * g.pixels();
-      for (int64_t o = 0; o < out_c; ++o) {
-        const T b = bias ? static_cast<T>(bias[o]) : T(0);
-        const T* row = out.data() + o * ld;
-        S* yo = yi + o * g.pixels();
-        for (int64_t t = 0; t < count; ++t)
-          if (dest[t] >= 0) yo[dest[t]] = static_cast<S>(row[t] + b);
+      for (int64_t oy = q0 / wide; oy * wide < q0 + count; ++oy) {
+        const int64_t a = std::max(q0, oy * wide), b = std::min(q0 + count, oy * wide + g.out_w);
+        if (a >= b) continue;
+        const int64_t dst = oy * g.out_w + (a - oy * wide);
+        for (int64_t o = 0; o < out_c; ++o) {
+          const T bo = bias ? static_cast<T>(bias[o]) : T(0);
+          const T* src = out.data() + o * ld + (a - q0);
+          S* yo = yi + o * g.pixels() + dst;
+          for (int64_t q = 0; q < b - a; ++q) yo[q] = static_cast<S>(src[q] + bo);
+        }
       }
     }
   });
