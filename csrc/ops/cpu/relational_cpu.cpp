@@ -562,6 +562,18 @@ void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, cons
   });
 }
 
+// dw = the sum of `workers` private weight gradients laid end to end in
+// `partial`, always added in worker order.
+template <typename T>
+void sum_worker_gradients(const std::vector<T>& partial, int workers, T* dw) {
+  const int64_t weights = static_cast<int64_t>(partial.size()) / workers;
+  for (int64_t k = 0; k < weights; ++k) {
+    T sum = 0;
+    for (int s = 0; s < workers; ++s) sum += partial[s * weights + k];
+    dw[k] = sum;
+  }
+}
+
 // A band of rows of images interleaved by lanes ("batch-lane" layout):
 // vector (group, c, row, col) holds pixel (row0 + row - top, col - left) of
 // channel c of images (group0 + group) * lanes + 0 .. lanes - 1 (zero past
@@ -572,7 +584,7 @@ void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, cons
 template <typename T>
 struct LaneBand {
   static constexpr int64_t kVec = kLanes<T>;
-  int64_t groups = 0, channels = 0, rows = 0, wide = 0, capacity = 0;
+  int64_t groups = 0, channels = 0, rows = 0, wide = 0;
   AlignedBuffer<T> data;
 
   template <typename S>
@@ -582,10 +594,7 @@ struct LaneBand {
     channels = channels_;
     rows = rows_;
     wide = wide_;
-    if (groups * group_stride() > capacity) {  // the bands of a call share one buffer
-      capacity = groups * group_stride();
-      data.reset(static_cast<size_t>(capacity));
-    }
+    data.reset(static_cast<size_t>(groups * group_stride()));  // the bands of a call share one block
     // Source rows [y0, y1) and columns [x0, x1) land in the band.
     const int64_t y0 = std::max<int64_t>(0, row0 - top), y1 = std::min(h, row0 + rows - top);
     const int64_t x0 = std::max<int64_t>(0, -left), x1 = std::min(w, wide - left);
@@ -718,11 +727,7 @@ void conv_grad_weight_lanes(const BlockLayout& L, const ConvGeometry& g, const S
       for (int64_t i = 0; i < L.n; ++i) band.reduce_node(L, g, i, rows, my_dw, true);
     }
   });
-  for (int64_t k = 0; k < weights; ++k) {
-    T sum = 0;
-    for (int s = 0; s < workers; ++s) sum += partial[s * weights + k];
-    dw[k] = sum;
-  }
+  sum_worker_gradients(partial, workers, dw);
 }
 
 // Backward over images: every worker owns whole images (their input
@@ -756,12 +761,7 @@ void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* 
       if (dw) conv_grad_weight_image<T, S>(L, g, x + i * g.image(), dyi, my_dw, panel, cols, rows);
     }
   });
-  if (dw)
-    for (int64_t k = 0; k < weights; ++k) {
-      T sum = 0;
-      for (int s = 0; s < workers; ++s) sum += partial[s * weights + k];
-      dw[k] = sum;
-    }
+  if (dw) sum_worker_gradients(partial, workers, dw);
 }
 
 }  // namespace

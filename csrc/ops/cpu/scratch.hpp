@@ -95,9 +95,12 @@ class AlignedBuffer {
   AlignedBuffer& operator=(const AlignedBuffer&) = delete;
   ~AlignedBuffer() { release(); }
 
+  // Room for `count` values. A block already held that is large enough is
+  // kept (buffers refilled per image or per band stay put).
   void reset(size_t count) {
-    release();
     const size_t bytes = (std::max<size_t>(count, 1) * sizeof(T) + 63) / 64 * 64;
+    if (ptr_ && bytes <= size_) return;
+    release();
     ptr_ = static_cast<T*>(detail::ScratchCache::instance().take(bytes, &size_));
   }
   T* get() const { return ptr_; }
