@@ -200,3 +200,23 @@ def test_results_are_canonical():
         assert (e[:, 0] < e[:, 1]).all()
         keys = e[:, 0].astype("int64") * g.num_nodes + e[:, 1]
         assert (keys[1:] > keys[:-1]).all()
+
+
+@pytest.mark.parametrize(
+    "ours,ref",
+    [
+        # SmallAdjacency (n <= 64), short bit rows (n <= 2048), long marked rows (n > 2048);
+        # sparse rows (at most a few bits per word) and dense ones (words of 9 to 64 bits).
+        (lambda: graphs.gnp_random_graph(64, 0.9, 4), lambda: nx.gnp_random_graph(64, 0.9, seed=4)),
+        (lambda: graphs.complete_graph(130), lambda: nx.complete_graph(130)),
+        (lambda: graphs.gnp_random_graph(200, 0.2, 5), lambda: nx.gnp_random_graph(200, 0.2, seed=5)),
+        (lambda: graphs.watts_strogatz_graph(1024, 8, 0.5, 6), lambda: nx.watts_strogatz_graph(1024, 8, 0.5, seed=6)),
+        (lambda: graphs.watts_strogatz_graph(2048, 40, 0.1, 7), lambda: nx.watts_strogatz_graph(2048, 40, 0.1, seed=7)),
+        (lambda: graphs.gnm_random_graph(3000, 60000, 8), lambda: nx.gnm_random_graph(3000, 60000, seed=8)),
+        (lambda: graphs.ring_lattice(2100, 30), lambda: nx.watts_strogatz_graph(2100, 30, 0)),
+    ],
+)
+def test_edge_lists_are_the_reference_edges_in_ascending_order(ours, ref):
+    g, h = ours(), ref()
+    expected = sorted(edge_set(h))
+    assert g.edges.tolist() == [list(e) for e in expected]

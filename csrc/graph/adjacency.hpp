@@ -29,14 +29,44 @@ namespace relsparse::graph {
 constexpr int64_t kBitsetMaxNodes = 8192;
 
 // Writes the node pairs (u, first_column + j), for every set bit j of
-// `bits` in increasing order, to out[0], out[1], ...; returns how many. With
-// AVX-512 a byte of `bits` at a time: its pairs, as 64-bit lanes u | v << 32,
-// are compressed into consecutive lanes and stored under a mask, so there is
-// no branch per edge and nothing is written past the last pair.
+// `bits` in increasing order, to out[0], out[1], ...; returns how many.
+// Pairs are 64-bit lanes u | v << 32 (little endian), stored under a mask so
+// that nothing is written past the last pair.
+//   * AVX-512 VBMI2: the positions of the set bits, as bytes, are compressed
+//     to the bottom of one vector (vpcompressb), eight at a time widened to
+//     pairs. No branch depends on the data for words of up to 8 bits (nearly
+//     every word of a sparse graph), so a word costs the same whether it
+//     holds 0, 1 or 8 edges: listing a 1024-node WS graph's edges this way is
+//     about 2x faster than a branch per non-zero byte.
+//   * AVX-512F: a byte of `bits` at a time, its pairs compressed into
+//     consecutive lanes (a loop over the non-zero bytes).
 inline int64_t write_row_pairs(node_t u, int64_t first_column, uint64_t bits, node_t* out) {
+#if defined(__AVX512VBMI2__) && defined(__AVX512VBMI__) && defined(__BMI2__)
+  const __m512i byte_index = _mm512_set_epi8(
+      63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37,
+      36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10,
+      9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const int count = __builtin_popcountll(bits);
+  const __m512i positions = _mm512_maskz_compress_epi8(bits, byte_index);
+  const __m512i start = _mm512_set1_epi64(static_cast<long long>(
+      static_cast<uint32_t>(u) | (static_cast<uint64_t>(first_column) << 32)));
+  // Pairs done..done+7: byte done + j of `positions` moved to the bottom of
+  // 64-bit lane j (vpermb, other bytes zeroed), shifted up to the v half
+  // (GCC vector operators: _mm512_slli_epi64 trips GCC 12's
+  // -Wmaybe-uninitialized inside its own header).
+  const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  int done = 0;
+  do {
+    const __m512i v = _mm512_maskz_permutexvar_epi8(0x0101010101010101ULL, _mm512_add_epi64(lane, _mm512_set1_epi64(done)),
+                                                    positions);
+    _mm512_mask_storeu_epi64(out + 2 * done, static_cast<__mmask8>(_bzhi_u32(0xFFU, count - done)),
+                             start + (v << 32));
+    done += 8;
+  } while (done < count);
+  return count;
+#elif defined(__AVX512F__)
   if (!bits) return 0;
   int64_t count = 0;
-#if defined(__AVX512F__)
   const int skip = __builtin_ctzll(bits) & ~7;  // whole zero bytes below the first bit
   bits >>= skip;
   const uint64_t start = static_cast<uint32_t>(u) | (static_cast<uint64_t>(first_column + skip) << 32);
@@ -52,13 +82,15 @@ inline int64_t write_row_pairs(node_t u, int64_t first_column, uint64_t bits, no
     bits >>= 8;
     pairs = _mm512_add_epi64(pairs, step);
   } while (bits);
+  return count;
 #else
+  int64_t count = 0;
   for (; bits; bits &= bits - 1, ++count) {
     out[2 * count] = u;
     out[2 * count + 1] = static_cast<node_t>(first_column + __builtin_ctzll(bits));
   }
-#endif
   return count;
+#endif
 }
 
 class BitsetAdjacency {
@@ -169,16 +201,29 @@ class BitsetAdjacency {
   }
 
   // The edges as node pairs (u, v), u < v, ascending, written to out (2 *
-  // num_edges() values); returns how many were written.
+  // num_edges() values); returns how many were written. Short rows: the word
+  // holding column u + 1 is written unconditionally, the words after it are
+  // tested eight at a time and only the non-zero ones written (one
+  // data-dependent branch per eight words, not one per word).
   int64_t write_edges(node_t* out) const {
     int64_t count = 0;
     for (int64_t u = 0; u < n_; ++u) {
-      const uint64_t* r = row(static_cast<node_t>(u));
+      const auto uu = static_cast<node_t>(u);
+      const uint64_t* r = row(uu);
       const int64_t first = (u + 1) >> 6;
-      for_each_touched_word(static_cast<node_t>(u), first, [&](int64_t w) {
-        const uint64_t bits = w == first ? r[w] & (~0ULL << ((u + 1) & 63)) : r[w];
-        count += write_row_pairs(static_cast<node_t>(u), w << 6, bits, out + 2 * count);
-      });
+      if (first >= words_) break;  // the last row has no column above u
+      count += write_row_pairs(uu, first << 6, r[first] & (~0ULL << ((u + 1) & 63)), out + 2 * count);
+      if (!marked_) {
+        for (int64_t w = first + 1; w < words_; w += 8)
+          for (uint64_t m = nonzero_words_at(r, w); m; m &= m - 1) {
+            const int64_t x = w + __builtin_ctzll(m);
+            count += write_row_pairs(uu, x << 6, r[x], out + 2 * count);
+          }
+      } else {
+        for_each_touched_word(uu, first + 1, [&](int64_t w) {
+          count += write_row_pairs(uu, w << 6, r[w], out + 2 * count);
+        });
+      }
     }
     return count;
   }
@@ -297,18 +342,23 @@ class BitsetAdjacency {
     }
   }
 
+  // Bit j set when word w + j (j < 8, w + j < words_) of row r is non-zero.
+  uint64_t nonzero_words_at(const uint64_t* r, int64_t w) const {
+#if defined(__AVX512F__)
+    const __mmask8 valid = static_cast<__mmask8>(words_ - w >= 8 ? 0xFF : (1U << (words_ - w)) - 1);
+    const __m512i v = _mm512_maskz_loadu_epi64(valid, r + w);
+    return _mm512_test_epi64_mask(v, v);
+#else
+    uint64_t m = 0;
+    for (int64_t j = 0; j < 8 && w + j < words_; ++j) m |= static_cast<uint64_t>(r[w + j] != 0) << j;
+    return m;
+#endif
+  }
+
   // Bit w set when word w of a short row is non-zero.
   uint64_t nonzero_words(const uint64_t* r) const {
     uint64_t m = 0;
-#if defined(__AVX512F__)
-    for (int64_t w = 0; w < words_; w += 8) {
-      const __mmask8 valid = static_cast<__mmask8>(words_ - w >= 8 ? 0xFF : (1U << (words_ - w)) - 1);
-      const __m512i v = _mm512_maskz_loadu_epi64(valid, r + w);
-      m |= static_cast<uint64_t>(_mm512_test_epi64_mask(v, v)) << w;
-    }
-#else
-    for (int64_t w = 0; w < words_; ++w) m |= static_cast<uint64_t>(r[w] != 0) << w;
-#endif
+    for (int64_t w = 0; w < words_; w += 8) m |= nonzero_words_at(r, w) << w;
     return m;
   }
 
