@@ -509,7 +509,7 @@ inline bool uses_seed(Generator g) {
 // seeded together (PythonRandom::seed_many): workers walk their chunk in
 // groups of kSize graphs.
 struct SeededGroup {
-  static constexpr int64_t kSize = 16;
+  static constexpr int64_t kSize = 32;  // PythonRandom::seed_many seeds 32 at once
   PythonRandom streams[kSize];
 
   // Seeds the streams of graphs [begin, end) (end - begin <= kSize).

@@ -310,7 +310,7 @@ GraphBatch generate_batch(Generator g, const GeneratorBatchParams& params, int t
 
   GraphBatch batch;
   batch.num_nodes.assign(params.n, params.n + params.size);
-  const ChunkPlan plan = plan_chunks(params.size, threads, /*min_chunk=*/16);
+  const ChunkPlan plan = plan_chunks(params.size, threads, SeededGroup::kSize, SeededGroup::kSize);
 
   if (counts_known) {
     // Edge counts are known: size the result once and let every worker write

@@ -26,12 +26,16 @@ struct ChunkPlan {
 };
 
 // About 16 chunks per thread balances load without much bookkeeping;
-// `min_chunk` keeps tiny items from being scheduled one by one.
-inline ChunkPlan plan_chunks(int64_t count, int threads, int64_t min_chunk = 64) {
+// `min_chunk` keeps tiny items from being scheduled one by one. Chunk sizes
+// are rounded up to a multiple of `multiple` (generators seed their random
+// streams in groups of that many: a chunk of 56 would seed 32 + 24 for the
+// cost of 32 + 32).
+inline ChunkPlan plan_chunks(int64_t count, int threads, int64_t min_chunk = 64, int64_t multiple = 1) {
   ChunkPlan plan;
   plan.count = count;
   const int64_t target = std::max<int64_t>(1, count / (std::max(threads, 1) * 16));
-  plan.chunk_size = std::max<int64_t>(std::min(min_chunk, std::max<int64_t>(count, 1)), target);
+  const int64_t size = std::max<int64_t>(std::min(min_chunk, std::max<int64_t>(count, 1)), target);
+  plan.chunk_size = (size + multiple - 1) / multiple * multiple;
   return plan;
 }
 

@@ -89,46 +89,123 @@ void PythonRandom::seed_many(const uint64_t* seeds, int64_t count, PythonRandom*
   if (waiting) seed_batch(pending, waiting, targets);
 }
 
+namespace {
+
+// Sixteen seeds in the lanes of one vector.
+typedef uint32_t Lanes __attribute__((vector_size(64)));
+
+// dest[s][j] = rows[j][s] for s, j < 16: sixteen words of sixteen states.
+inline void transpose_store(const Lanes* rows, uint32_t* const* dest) {
+#if defined(__AVX512F__)
+  // Interleave 32-bit, then 64-bit elements within 128-bit lanes, then move
+  // 128-bit lanes: 64 shuffles for 256 words instead of 256 scalar moves.
+  __m512i a[16], b[16];
+  for (int k = 0; k < 8; ++k) {
+    const auto x = reinterpret_cast<__m512i>(rows[2 * k]), y = reinterpret_cast<__m512i>(rows[2 * k + 1]);
+    a[2 * k] = _mm512_unpacklo_epi32(x, y);
+    a[2 * k + 1] = _mm512_unpackhi_epi32(x, y);
+  }
+  for (int k = 0; k < 4; ++k) {
+    b[4 * k + 0] = _mm512_unpacklo_epi64(a[4 * k + 0], a[4 * k + 2]);
+    b[4 * k + 1] = _mm512_unpackhi_epi64(a[4 * k + 0], a[4 * k + 2]);
+    b[4 * k + 2] = _mm512_unpacklo_epi64(a[4 * k + 1], a[4 * k + 3]);
+    b[4 * k + 3] = _mm512_unpackhi_epi64(a[4 * k + 1], a[4 * k + 3]);
+  }
+  // 128-bit lane L of b[4k + m] holds rows 4k..4k+3 of column 4L + m.
+  for (int m = 0; m < 4; ++m) {
+    const __m512i c0 = _mm512_shuffle_i32x4(b[m], b[4 + m], 0x88), c1 = _mm512_shuffle_i32x4(b[m], b[4 + m], 0xDD);
+    const __m512i d0 = _mm512_shuffle_i32x4(b[8 + m], b[12 + m], 0x88);
+    const __m512i d1 = _mm512_shuffle_i32x4(b[8 + m], b[12 + m], 0xDD);
+    _mm512_storeu_si512(dest[m], _mm512_shuffle_i32x4(c0, d0, 0x88));
+    _mm512_storeu_si512(dest[4 + m], _mm512_shuffle_i32x4(c1, d1, 0x88));
+    _mm512_storeu_si512(dest[8 + m], _mm512_shuffle_i32x4(c0, d0, 0xDD));
+    _mm512_storeu_si512(dest[12 + m], _mm512_shuffle_i32x4(c1, d1, 0xDD));
+  }
+#else
+  for (int s = 0; s < 16; ++s)
+    for (int j = 0; j < 16; ++j) dest[s][j] = rows[j][s];
+#endif
+}
+
 // CPython's init_by_array over the seed's 32-bit words (least significant
-// first, at least one word), for up to 16 seeds in the lanes of one vector.
-// With at most two key words the loop structure is the same for every seed:
-// the first loop runs 624 steps and step t adds key[t % len] + t % len.
+// first, at least one word) for 16 * C seeds: state[16c + s] receives the
+// seed in lane s of chain c (even[c], odd[c] hold what steps 0, 2, 4, ...
+// and 1, 3, 5, ... add). With at most two key words the loop structure is
+// the same for every seed: the first loop runs 624 steps from i = 1 and
+// step t adds key[t % len] + t % len; the second runs 623 steps.
+//
+// Each loop is one dependency chain through the previous word (~7 cycles a
+// step), so C chains advance side by side for about the cost of one. The
+// first loop's steps 0..622 read the untouched init_genrand words (a
+// broadcast, no table to fill); the second loop's words are the final state
+// and go, sixteen steps at a time, straight into the states (transposed in
+// registers) instead of a lane-major table transposed afterwards.
+template <int C>
+void init_by_array_lanes(const Lanes* even, const Lanes* odd, uint32_t* const* state) {
+  // 40 KB per chain on the stack, not thread_local: in a shared library GCC
+  // re-derives a thread_local's address (a __tls_get_addr call) per step.
+  Lanes first[PythonRandom::kStateWords][C];  // the first loop's words
+  const auto& base = genrand_19650218();
+  Lanes prev[C];
+  for (int c = 0; c < C; ++c) prev[c] = Lanes{} + base[0];
+  for (int i = 1; i < kN; ++i)  // step t = i - 1
+    for (int c = 0; c < C; ++c) {
+      prev[c] = ((Lanes{} + base[i]) ^ ((prev[c] ^ (prev[c] >> 30)) * 1664525U)) + (((i - 1) & 1) ? odd[c] : even[c]);
+      first[i][c] = prev[c];
+    }
+  // Step 623 wraps around to i = 1 (word 0 takes the previous step's value,
+  // overwritten at the end, so it is not kept).
+  for (int c = 0; c < C; ++c) {
+    prev[c] = (first[1][c] ^ ((prev[c] ^ (prev[c] >> 30)) * 1664525U)) + odd[c];
+    first[1][c] = prev[c];
+  }
+  // The second loop: words 2..623 in order, then (wrapping) word 1.
+  Lanes block[C][16];
+  for (int i = 2; i < kN; ++i) {
+    for (int c = 0; c < C; ++c) {
+      prev[c] = (first[i][c] ^ ((prev[c] ^ (prev[c] >> 30)) * 1566083941U)) - static_cast<uint32_t>(i);
+      block[c][(i - 2) & 15] = prev[c];
+    }
+    if (((i - 2) & 15) == 15) {
+      for (int c = 0; c < C; ++c) {
+        uint32_t* dest[16];
+        for (int s = 0; s < 16; ++s) dest[s] = state[16 * c + s] + (i - 15);
+        transpose_store(block[c], dest);
+      }
+    }
+  }
+  constexpr int kTail = 2 + (kN - 2) / 16 * 16;  // words kTail..623 are still in block
+  for (int c = 0; c < C; ++c) {
+    for (int s = 0; s < 16; ++s)
+      for (int w = kTail; w < kN; ++w) state[16 * c + s][w] = block[c][w - kTail][s];
+    prev[c] = (first[1][c] ^ ((prev[c] ^ (prev[c] >> 30)) * 1566083941U)) - 1U;
+    for (int s = 0; s < 16; ++s) {
+      state[16 * c + s][1] = prev[c][s];
+      state[16 * c + s][0] = 0x80000000U;
+    }
+  }
+}
+
+}  // namespace
+
 void PythonRandom::seed_batch(const uint64_t* seeds, int count, PythonRandom* const* out) {
-  typedef uint32_t Lanes __attribute__((vector_size(4 * kSeedBatch)));
-  Lanes even{}, odd{};  // what steps 0, 2, 4, ... and 1, 3, 5, ... add
+  constexpr int kChains = kSeedBatch / 16;
+  Lanes even[kChains]{}, odd[kChains]{};
   for (int s = 0; s < count; ++s) {
     const uint32_t low = static_cast<uint32_t>(seeds[s]), high = static_cast<uint32_t>(seeds[s] >> 32);
-    even[s] = low;
-    odd[s] = high ? high + 1U : low;  // two words: key[1] + 1; one word: key[0] + 0
+    even[s / 16][s % 16] = low;
+    odd[s / 16][s % 16] = high ? high + 1U : low;  // two words: key[1] + 1; one word: key[0] + 0
   }
-  // 40 KB on the stack, not thread_local: in a shared library GCC re-derives
-  // a thread_local's address (a __tls_get_addr call) on every step.
-  Lanes mt[kN];
-  const auto& base = genrand_19650218();
-  for (int i = 0; i < kN; ++i) mt[i] = Lanes{} + base[i];
-  // The loops are one dependency chain through mt[i - 1]: keep it in a
-  // register (`prev`) rather than reloading what the last step stored.
-  int i = 1;
-  Lanes prev = mt[0];
-  for (int t = 0; t < kN; ++t) {
-    prev = (mt[i] ^ ((prev ^ (prev >> 30)) * 1664525U)) + ((t & 1) ? odd : even);
-    mt[i] = prev;
-    if (++i >= kN) {
-      mt[0] = prev;
-      i = 1;
-    }
+  // Lanes without a seed are computed anyway and written to a scratch state.
+  std::array<uint32_t, kN> unused;
+  uint32_t* state[kSeedBatch];
+  for (int s = 0; s < kSeedBatch; ++s) state[s] = s < count ? out[s]->state_.data() : unused.data();
+  if (count <= 16) {
+    init_by_array_lanes<1>(even, odd, state);
+  } else {
+    init_by_array_lanes<kChains>(even, odd, state);
   }
-  for (int k = kN - 1; k; --k) {
-    prev = (mt[i] ^ ((prev ^ (prev >> 30)) * 1566083941U)) - static_cast<uint32_t>(i);
-    mt[i] = prev;
-    if (++i >= kN) {
-      mt[0] = prev;
-      i = 1;
-    }
-  }
-  mt[0] = Lanes{} + 0x80000000U;
   for (int s = 0; s < count; ++s) {
-    for (int w = 0; w < kN; ++w) out[s]->state_[w] = mt[w][s];
     out[s]->index_ = kN;
     out[s]->store_in_cache(seeds[s]);
   }

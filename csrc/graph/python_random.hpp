@@ -31,7 +31,7 @@ class PythonRandom {
 
   // out[s] = random.Random(seeds[s]) for s < count (any count). Seeding is
   // two dependent 624-step loops; seeds missing from the per-thread cache are
-  // seeded 16 at a time in the lanes of one vector, for about the cost of one.
+  // seeded 32 at a time in the lanes of two vectors, for about the cost of one.
   static void seed_many(const uint64_t* seeds, int64_t count, PythonRandom* out);
 
   PythonRandom() = default;
@@ -106,7 +106,7 @@ class PythonRandom {
   static int bit_length(uint64_t n) { return n ? 64 - __builtin_clzll(n) : 0; }
 
  private:
-  static constexpr int kSeedBatch = 16;
+  static constexpr int kSeedBatch = 32;  // two vectors of 16 lanes (see init_by_array_lanes)
   // Seeds *out[s] with seeds[s], s < count <= kSeedBatch, bypassing the cache.
   static void seed_batch(const uint64_t* seeds, int count, PythonRandom* const* out);
   bool from_cache(uint64_t seed);

@@ -21,7 +21,7 @@ MeasureRow failed_row() {
 void scan(Generator g, const GeneratorBatchParams& params, const MeasureOptions& options,
           const MeasureColumns& out, uint8_t* ok, int threads) {
   for (int64_t i = 0; i < params.size; ++i) validate_params(g, params.at(i), params.size > 1 ? i : -1);
-  const ChunkPlan plan = plan_chunks(params.size, threads, /*min_chunk=*/64);
+  const ChunkPlan plan = plan_chunks(params.size, threads, /*min_chunk=*/64, SeededGroup::kSize);
   parallel_chunks(plan, threads, [&](int64_t, int64_t begin, int64_t end, int) {
     auto& [small, bits, hashed, scratch, group] = generator_worker();
     thread_local MeasureWorkspace ws;
