@@ -26,16 +26,21 @@ struct ChunkPlan {
 };
 
 // About 16 chunks per thread balances load without much bookkeeping;
-// `min_chunk` keeps tiny items from being scheduled one by one. Chunk sizes
-// are rounded up to a multiple of `multiple` (generators seed their random
-// streams in groups of that many: a chunk of 56 would seed 32 + 24 for the
-// cost of 32 + 32).
+// `min_chunk` keeps tiny items from being scheduled one by one, but a batch
+// too small for min_chunk per thread is split evenly over the threads (20
+// large graphs on 2 threads: two chunks of 10, not 16 + 4). Chunks of at
+// least `multiple` items are rounded up to a multiple of it: generators seed
+// their random streams in groups of that many, and a chunk of 56 would seed
+// 32 + 24 for the cost of 32 + 32.
 inline ChunkPlan plan_chunks(int64_t count, int threads, int64_t min_chunk = 64, int64_t multiple = 1) {
   ChunkPlan plan;
   plan.count = count;
-  const int64_t target = std::max<int64_t>(1, count / (std::max(threads, 1) * 16));
-  const int64_t size = std::max<int64_t>(std::min(min_chunk, std::max<int64_t>(count, 1)), target);
-  plan.chunk_size = (size + multiple - 1) / multiple * multiple;
+  const int64_t workers = std::max(threads, 1);
+  const int64_t target = std::max<int64_t>(1, count / (workers * 16));
+  const int64_t even_split = std::max<int64_t>(1, (count + workers - 1) / workers);
+  int64_t size = std::max(target, std::min(min_chunk, even_split));
+  if (size >= multiple) size = (size + multiple - 1) / multiple * multiple;
+  plan.chunk_size = size;
   return plan;
 }
 
