@@ -231,8 +231,8 @@ void PythonRandom::refill() {
 
 uint32_t PythonRandom::search_in(uint64_t n, uint64_t accept) {
   const int shift = 32 - bit_length(n);  // getrandbits(k) = word >> (32 - k)
-  const uint32_t accept_lo = static_cast<uint32_t>(accept);
-  const uint32_t accept_hi = static_cast<uint32_t>(accept >> 32);
+  [[maybe_unused]] const uint32_t accept_lo = static_cast<uint32_t>(accept);
+  [[maybe_unused]] const uint32_t accept_hi = static_cast<uint32_t>(accept >> 32);
   while (true) {
     if (index_ >= kN) refill();
     int i = index_;
