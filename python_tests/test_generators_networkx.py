@@ -230,3 +230,17 @@ def test_batches_of_fresh_seeds_match_networkx(count):
     seeds = [rng.choice([rng.randrange(2**32), rng.randrange(2**32, 2**64)]) for _ in range(count)]
     ours = graphs.gnp_random_graph_batch(20, 0.3, seeds, threads=1)
     assert [edge_set(g) for g in ours] == [edge_set(nx.gnp_random_graph(20, 0.3, seed=s)) for s in seeds]
+
+
+@pytest.mark.parametrize("n", [20, 100])
+def test_gnp_draws_that_tie_the_threshold_in_their_first_word(n):
+    # random() = x / 2**53 with x = (a >> 5) * 2**26 + (b >> 6); draws are compared
+    # with p on a >> 5 first, b deciding only a tie. p = x / 2**53 and (x + 1) / 2**53
+    # tie the first draw (pair (0, 1)): absent, then present.
+    for seed in range(30):
+        x = int(random.Random(seed).random() * 2**53)
+        for threshold, present in ((x, False), (x + 1, True)):
+            p = threshold / 2**53
+            ours = edge_set(graphs.gnp_random_graph(n, p, seed))
+            assert ours == edge_set(nx.gnp_random_graph(n, p, seed=seed))
+            assert ((0, 1) in ours) == present
