@@ -214,6 +214,11 @@ def test_results_are_canonical():
         (lambda: graphs.watts_strogatz_graph(2048, 40, 0.1, 7), lambda: nx.watts_strogatz_graph(2048, 40, 0.1, seed=7)),
         (lambda: graphs.gnm_random_graph(3000, 60000, 8), lambda: nx.gnm_random_graph(3000, 60000, seed=8)),
         (lambda: graphs.ring_lattice(2100, 30), lambda: nx.watts_strogatz_graph(2100, 30, 0)),
+        # Edge lists built as lists (generators that add their edges in order), n > 64.
+        (lambda: graphs.gnp_random_graph(65, 0.5, 9), lambda: nx.gnp_random_graph(65, 0.5, seed=9)),
+        (lambda: graphs.gnp_random_graph(3000, 0.002, 10), lambda: nx.gnp_random_graph(3000, 0.002, seed=10)),
+        (lambda: graphs.gnp_random_graph(300, 1.0, 11), lambda: nx.gnp_random_graph(300, 1.0, seed=11)),
+        (lambda: graphs.dense_gnm_random_graph(300, 4000, 12), lambda: nx.dense_gnm_random_graph(300, 4000, seed=12)),
     ],
 )
 def test_edge_lists_are_the_reference_edges_in_ascending_order(ours, ref):

@@ -1,13 +1,15 @@
 // Mutable adjacency structures used while a generator builds a graph.
 //
 // Generators need O(1) `has_edge`, `add_edge`, `remove_edge` and `degree`
-// (WS rewiring asks them in its inner loop). Two interchangeable policies:
+// (WS rewiring asks them in its inner loop). Interchangeable policies:
 //   * BitsetAdjacency: one bit row of ceil(n/64) words per node. Row u of a
 //     64-node graph is a single word, which the n <= 64 measure kernels read
 //     directly, so the design-space scan never materialises an edge list.
 //   * HashAdjacency: a hash set of edges, for graphs too large for n^2 bits.
 //   * SmallAdjacency: BitsetAdjacency's layout fixed at 64 nodes, on the stack
 //     of the worker, for the design-space hot path.
+//   * EdgeListAdjacency: only add_edge, in ascending order (G(n, p) and
+//     dense G(n, m) when their edge list is all that is wanted).
 // All enumerate edges as (u, v), u < v, in ascending order.
 #pragma once
 
@@ -511,6 +513,41 @@ class SmallAdjacency {
   uint64_t rows_[64];
   int32_t degree_[64];
 };
+
+// The edges of a generator that adds them in ascending order, (u, v) with
+// u < v, as G(n, p) and dense G(n, m) do (they visit the pairs in that
+// order): kept as a list, so building a graph needs no adjacency to clear
+// (n^2 bits at n = 1024: 128 KB per graph) and listing it no scan of one.
+// Only for generators that never ask has_edge or remove an edge.
+class EdgeListAdjacency {
+ public:
+  void reset(int64_t n) {
+    n_ = n;
+    pairs_.clear();
+  }
+
+  int64_t num_nodes() const { return n_; }
+  int64_t num_edges() const { return static_cast<int64_t>(pairs_.size()); }
+
+  // Precondition: (u, v) comes after every edge added since reset, u < v.
+  void add_edge(node_t u, node_t v) { pairs_.push_back(pair_lane(u, v)); }
+
+  template <class F>
+  void for_each_edge(F&& f) const {
+    for (uint64_t e : pairs_) f(static_cast<node_t>(static_cast<uint32_t>(e)), static_cast<node_t>(e >> 32));
+  }
+
+  // As BitsetAdjacency::write_edges: the list is already in that layout.
+  int64_t write_edges(node_t* out) const {
+    if (!pairs_.empty()) std::memcpy(out, pairs_.data(), pairs_.size() * sizeof(uint64_t));
+    return num_edges();
+  }
+
+ private:
+  int64_t n_ = 0;
+  std::vector<uint64_t> pairs_;  // pair_lane(u, v)
+};
+
 
 class HashAdjacency {
  public:

@@ -500,6 +500,21 @@ void build_graph(Generator g, const GeneratorParams& params, PythonRandom& rng, 
   throw std::invalid_argument("unknown generator");
 }
 
+// Generators that add their edges in ascending order and never ask the
+// adjacency anything: their edge lists are built as lists (EdgeListAdjacency).
+inline bool adds_edges_in_order(Generator g) { return g == Generator::kGnp || g == Generator::kDenseGnm; }
+
+// build_graph for a generator of adds_edges_in_order.
+inline void build_edge_list(Generator g, const GeneratorParams& params, PythonRandom& rng, EdgeListAdjacency& list) {
+  if (g == Generator::kGnp) {
+    kernels::gnp(list, rng, params.n, params.a);
+  } else if (g == Generator::kDenseGnm) {
+    kernels::dense_gnm(list, rng, params.n, static_cast<int64_t>(params.a));
+  } else {
+    throw std::logic_error("build_edge_list: the generator does not add its edges in order");
+  }
+}
+
 inline bool uses_seed(Generator g) {
   return g != Generator::kHknHarary && g != Generator::kHnmHarary && g != Generator::kRingLattice &&
          g != Generator::kComplete;
@@ -529,6 +544,7 @@ struct GeneratorWorker {
   SmallAdjacency small;
   BitsetAdjacency bits;
   HashAdjacency hashed;
+  EdgeListAdjacency listed;
   GeneratorScratch scratch;
   SeededGroup group;
 };

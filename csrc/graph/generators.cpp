@@ -235,10 +235,13 @@ int64_t exact_edges(Generator g, const GeneratorParams& p) {
 }
 
 // Runs `emit(i, adj)` on every graph i of [begin, end) after building it.
+// Graphs of up to 64 nodes are built in SmallAdjacency even by the
+// generators that could use a list: G(n, p) fills its rows a word at a time.
 template <class Emit>
 void build_range(Generator g, const GeneratorBatchParams& params, int64_t begin, int64_t end, Emit&& emit) {
   GeneratorWorker& worker = generator_worker();
-  auto& [small, bits, hashed, scratch, group] = worker;
+  auto& [small, bits, hashed, listed, scratch, group] = worker;
+  const bool as_list = adds_edges_in_order(g);
   for (int64_t first = begin; first < end; first += SeededGroup::kSize) {
     const int64_t last = std::min(end, first + SeededGroup::kSize);
     group.seed(g, params, first, last);
@@ -248,6 +251,9 @@ void build_range(Generator g, const GeneratorBatchParams& params, int64_t begin,
       if (p.n <= SmallAdjacency::kMaxNodes) {
         build_graph(g, p, rng, small, scratch);
         emit(i, small);
+      } else if (as_list) {
+        build_edge_list(g, p, rng, listed);
+        emit(i, listed);
       } else if (p.n <= kBitsetMaxNodes) {
         build_graph(g, p, rng, bits, scratch);
         emit(i, bits);

@@ -23,7 +23,7 @@ void scan(Generator g, const GeneratorBatchParams& params, const MeasureOptions&
   for (int64_t i = 0; i < params.size; ++i) validate_params(g, params.at(i), params.size > 1 ? i : -1);
   const ChunkPlan plan = plan_chunks(params.size, threads, /*min_chunk=*/64, SeededGroup::kSize);
   parallel_chunks(plan, threads, [&](int64_t, int64_t begin, int64_t end, int) {
-    auto& [small, bits, hashed, scratch, group] = generator_worker();
+    auto& [small, bits, hashed, listed, scratch, group] = generator_worker();
     thread_local MeasureWorkspace ws;
     thread_local std::vector<node_t> edges;
     for (int64_t i = begin; i < end; ++i) {
@@ -43,7 +43,10 @@ void scan(Generator g, const GeneratorBatchParams& params, const MeasureOptions&
             edges.push_back(u);
             edges.push_back(v);
           };
-          if (p.n <= kBitsetMaxNodes) {
+          if (adds_edges_in_order(g)) {
+            build_edge_list(g, p, rng, listed);
+            listed.for_each_edge(collect);
+          } else if (p.n <= kBitsetMaxNodes) {
             build_graph(g, p, rng, bits, scratch);
             bits.for_each_edge(collect);
           } else {
