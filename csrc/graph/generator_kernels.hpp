@@ -280,8 +280,13 @@ void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
   if (p <= 0.0 || n < 2) return;
   const uint64_t threshold = PythonRandom::random_threshold(p);
   const int64_t pairs = n * (n - 1) / 2;
-  // Draws are tested a block at a time into a bit set (bit q: draw q < p).
+  // Draws are tested a block at a time into a bit set (bit q: draw q < p):
+  // kBlockDraws, 13 of the generator's blocks of 312 draws, so that a stream
+  // starting at a block boundary (a seeded one) is drawn block by block
+  // straight from its state (PythonRandom::below_bits).
   constexpr int64_t kBlockWords = 64;
+  constexpr int64_t kBlockDraws = 13 * (PythonRandom::kStateWords / 2);
+  static_assert(kBlockDraws <= 64 * kBlockWords);
   uint64_t below[kBlockWords + 1];
   if constexpr (std::is_same_v<Adj, SmallAdjacency>) {
     // At most 2016 pairs, one block: row u's pairs (u, u+1..n-1) are the
@@ -303,8 +308,8 @@ void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
   if (n > kDirectPairNodes || p >= kDirectPairMaxP) {
     // Walk the set bits in order, moving (u, v) along.
     int64_t u = 0, v = 1, at = 0;  // (u, v) is the pair of draw `at`
-    for (int64_t start = 0; start < pairs; start += 64 * kBlockWords) {
-      const int64_t draws = std::min<int64_t>(64 * kBlockWords, pairs - start);
+    for (int64_t start = 0; start < pairs; start += kBlockDraws) {
+      const int64_t draws = std::min<int64_t>(kBlockDraws, pairs - start);
       rng.below_bits(threshold, draws, below);
       for (int64_t w = 0; w * 64 < draws; ++w) {
         for (uint64_t bits = below[w]; bits; bits &= bits - 1) {
@@ -321,8 +326,8 @@ void gnp(Adj& adj, PythonRandom& rng, int64_t n, double p) {
   // about once per edge: most of the time G(n, p) spent outside the draws).
   const PairOfIndex pair_of(n);
   uint32_t hits[64 * kBlockWords];
-  for (int64_t start = 0; start < pairs; start += 64 * kBlockWords) {
-    const int64_t draws = std::min<int64_t>(64 * kBlockWords, pairs - start);
+  for (int64_t start = 0; start < pairs; start += kBlockDraws) {
+    const int64_t draws = std::min<int64_t>(kBlockDraws, pairs - start);
     rng.below_bits(threshold, draws, below);
     const int64_t count = sparse_bit_positions(below, (draws + 63) / 64, hits);
     for (int64_t h = 0; h < count; ++h) {

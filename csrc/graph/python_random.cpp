@@ -25,6 +25,17 @@ inline uint32_t mix(uint32_t upper_from, uint32_t lower_from, uint32_t far) {
   return far ^ (y >> 1) ^ ((y & 1U) ? kMatrixA : 0U);
 }
 
+// MT19937's tempering of a state word into an output (for any unsigned
+// integer type or GCC vector of them).
+template <class T>
+inline T temper(T y) {
+  y ^= (y >> 11);
+  y ^= (y << 7) & 0x9d2c5680U;
+  y ^= (y << 15) & 0xefc60000U;
+  y ^= (y >> 18);
+  return y;
+}
+
 // Seeded states are memoised per thread: sweeps reuse a few seeds millions
 // of times (the design space uses seeds 0..29). Direct-mapped on seed % slots.
 constexpr size_t kCacheSlots = 1024;
@@ -211,20 +222,18 @@ void PythonRandom::seed_batch(const uint64_t* seeds, int count, PythonRandom* co
   }
 }
 
-void PythonRandom::refill() {
+void PythonRandom::twist() {
   uint32_t* mt = state_.data();
   int kk = 0;
   for (; kk < kN - kM; ++kk) mt[kk] = mix(mt[kk], mt[kk + 1], mt[kk + kM]);
   for (; kk < kN - 1; ++kk) mt[kk] = mix(mt[kk], mt[kk + 1], mt[kk + (kM - kN)]);
   mt[kN - 1] = mix(mt[kN - 1], mt[0], mt[kM - 1]);
-  for (int i = 0; i < kN; ++i) {  // MT19937 tempering
-    uint32_t y = mt[i];
-    y ^= (y >> 11);
-    y ^= (y << 7) & 0x9d2c5680U;
-    y ^= (y << 15) & 0xefc60000U;
-    y ^= (y >> 18);
-    output_[i] = y;
-  }
+}
+
+void PythonRandom::refill() {
+  twist();
+  const uint32_t* mt = state_.data();
+  for (int i = 0; i < kN; ++i) output_[i] = temper(mt[i]);
   index_ = 0;
   ++refills_;
 }
@@ -352,7 +361,14 @@ void PythonRandom::below_bits(uint64_t threshold, int64_t draws, uint64_t* bits)
 #if defined(__AVX512F__)
   const __m512i limit = _mm512_set1_epi64(static_cast<long long>(threshold));
   while (q + 8 <= draws) {
-    if (index_ >= kN) refill();
+    if (index_ >= kN) {
+      if (draws - q >= kN / 2) {  // a whole block of draws: straight from the state
+        below_bits_block(threshold, bits, q);
+        q += kN / 2;
+        continue;
+      }
+      refill();
+    }
     if (index_ & 1) break;  // pairs off by one word: the scalar loop below
     if ((q & 63) == 0 && q + 64 <= draws && index_ + 128 <= kN) {
       // A whole word of 64 draws, assembled in a register.
@@ -375,6 +391,45 @@ void PythonRandom::below_bits(uint64_t threshold, int64_t draws, uint64_t* bits)
 #endif
   for (; q < draws; ++q) scalar(q);
 }
+
+#if defined(__AVX512F__)
+// Sixteen draws per step from the twisted state, untempered: the first
+// words (a) of the draws are gathered into one vector, tempered and compared
+// as 32-bit lanes. random() = x / 2**53, x = (a >> 5) * 2**26 + (b >> 6), is
+// below t / 2**53 exactly when a >> 5 < t >> 26, or a >> 5 == t >> 26 and
+// b >> 6 < t mod 2**26; only that tie (a 1 in 2**27 chance per draw) needs
+// the second words. Against refill() and below_8, this tempers half the
+// words, in registers, and never stores them: G(n, p) spends most of its
+// time drawing, one draw per pair.
+void PythonRandom::below_bits_block(uint64_t threshold, uint64_t* bits, int64_t q) {
+  twist();
+  ++refills_;
+  index_ = kN;  // the whole block is consumed; output_ is stale, as index_ says
+  typedef uint32_t Lanes __attribute__((vector_size(64)));
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(threshold >> 26));
+  const __m512i low = _mm512_set1_epi32(static_cast<int>(threshold & ((1U << 26) - 1)));
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const uint32_t* words = state_.data();
+  for (int i = 0; i < kN; i += 32, q += 16) {
+    // The last step has 16 words (8 draws): the lanes past them read zeros.
+    const auto tail = static_cast<__mmask16>(i + 32 <= kN ? 0xFFFF : 0);
+    const __m512i lo = _mm512_loadu_si512(words + i), hi = _mm512_maskz_loadu_epi32(tail, words + i + 16);
+    const auto a = reinterpret_cast<__m512i>(temper(reinterpret_cast<Lanes>(_mm512_permutex2var_epi32(lo, even, hi))) >> 5);
+    uint64_t below = _mm512_cmplt_epu32_mask(a, high);
+    const __mmask16 tie = _mm512_cmpeq_epi32_mask(a, high);
+    if (__builtin_expect(tie != 0, 0)) {
+      const auto b = reinterpret_cast<__m512i>(temper(reinterpret_cast<Lanes>(_mm512_permutex2var_epi32(lo, odd, hi))) >> 6);
+      below |= _mm512_mask_cmplt_epu32_mask(tie, b, low);
+    }
+    const int width = i + 32 <= kN ? 16 : 8;
+    below &= (1U << width) - 1;
+    const int shift = static_cast<int>(q & 63);
+    bits[q >> 6] |= below << shift;
+    if (shift + width > 64) bits[(q >> 6) + 1] |= below >> (64 - shift);
+  }
+}
+#endif
 
 RewireDraws::RewireDraws(PythonRandom& rng, uint64_t threshold, uint64_t n)
     : rng_(rng), threshold_(threshold), n_(static_cast<uint32_t>(n)), shift_(32 - PythonRandom::bit_length(n)) {}

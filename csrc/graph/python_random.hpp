@@ -114,6 +114,11 @@ class PythonRandom {
   uint32_t search_in(uint64_t n, uint64_t accept);
   // Twists the state and tempers the next kStateWords outputs into output_.
   void refill();
+  // MT19937's twist: the state of the next block of kStateWords outputs.
+  void twist();
+  // below_bits for the kStateWords / 2 draws of the next block (index_ ==
+  // kStateWords on entry), into bits q, q + 1, ...; the block is consumed.
+  void below_bits_block(uint64_t threshold, uint64_t* bits, int64_t q);
 
   friend class RewireDraws;
 
