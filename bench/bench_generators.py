@@ -13,7 +13,7 @@ How
     One process. The references build one networkx graph per call; relsparse builds the
     whole batch in one call, with 1 thread and with all cores. Each timing is the best
     pass, passes repeated for at least --min-time seconds. relsparse keeps the seeded
-    Mersenne Twister states of recently used seeds (256 per thread), so it is also timed
+    Mersenne Twister states of recently used seeds (1024 per thread), so it is also timed
     with a fresh seed for every graph ("fresh"). Every relsparse graph must have exactly
     the reference's edge set (column "same edges").
 
@@ -83,7 +83,7 @@ def bench_case(name, n, batch_fn, ref_fn, ps, seeds, min_time):
     batch_fn(p_col[:4], seed_col[:4], 1)  # warm-up
     cores = relsparse.get_num_threads()
     t = {threads: best_time(lambda: batch_fn(p_col, seed_col, threads), min_time) for threads in (1, cores)}
-    # relsparse memoises seeded generator states (256 per thread), which the shared seeds reuse;
+    # relsparse memoises seeded generator states (1024 per thread), which the shared seeds reuse;
     # "fresh" gives every graph of every pass a seed never used before.
     fresh = itertools.count(10**6, count)
     t["fresh"] = best_time(lambda: batch_fn(p_col, next(fresh) + np.arange(count), 1), min_time)
