@@ -371,7 +371,7 @@ class BitsetAdjacency {
       // The word holding column u + 1 keeps only its columns > u.
       __m512i keep = _mm512_mask_set1_epi64(_mm512_set1_epi64(-1), 1, static_cast<long long>(~0ULL << ((u + 1) & 63)));
       for (int64_t w = (u + 1) >> 6; w < words_; w += 8) {
-        const auto valid = static_cast<__mmask8>(_bzhi_u32(0xFFU, static_cast<unsigned>(words_ - w)));
+        const auto valid = static_cast<__mmask8>(words_ - w >= 8 ? 0xFF : (1U << (words_ - w)) - 1);
         const __m512i v = _mm512_and_si512(_mm512_maskz_loadu_epi64(valid, r + w), keep);
         keep = _mm512_set1_epi64(-1);
         const __mmask8 nonzero = _mm512_test_epi64_mask(v, v);

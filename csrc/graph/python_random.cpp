@@ -102,7 +102,7 @@ void PythonRandom::seed_many(const uint64_t* seeds, int64_t count, PythonRandom*
 
 namespace {
 
-// Sixteen seeds in the lanes of one vector.
+// Sixteen 32-bit lanes: sixteen seeds being seeded, or sixteen draws' words.
 typedef uint32_t Lanes __attribute__((vector_size(64)));
 
 // dest[s][j] = rows[j][s] for s, j < 16: sixteen words of sixteen states.
@@ -405,7 +405,6 @@ void PythonRandom::below_bits_block(uint64_t threshold, uint64_t* bits, int64_t 
   twist();
   ++refills_;
   index_ = kN;  // the whole block is consumed; output_ is stale, as index_ says
-  typedef uint32_t Lanes __attribute__((vector_size(64)));
   const __m512i high = _mm512_set1_epi32(static_cast<int>(threshold >> 26));
   const __m512i low = _mm512_set1_epi32(static_cast<int>(threshold & ((1U << 26) - 1)));
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
