@@ -417,10 +417,15 @@ def test_task_errors_fail_runs_but_worker_errors_raise(tmp_path):
 
 
 # ------------------------------------------------------------------ crash safety
+# The sweep runs as if started from a terminal: SIGINT raises KeyboardInterrupt. Started
+# from a shell without job control as a background job (`(cmd &)`, nohup in a script, some
+# CI runners), Python inherits SIGINT ignored and, rightly, keeps ignoring it: the Ctrl-C
+# test would then see the sweep finish with 0.
 SWEEP_SCRIPT = """
-import functools, sys, sweep_helpers
+import functools, signal, sys, sweep_helpers
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from relsparse.sweep import LocalExecutor, run_sweep
-run_sweep(sys.argv[1], functools.partial(sweep_helpers.fake_task, sleep=0.1, log=sys.argv[2]),
+run_sweep(sys.argv[1], functools.partial(sweep_helpers.fake_task, sleep=0.02, log=sys.argv[2]),
           LocalExecutor(workers=3), spec=sweep_helpers.make_spec(n_graphs={n_graphs}, seeds=[0, 1]), progress=False)
 """
 
@@ -456,10 +461,7 @@ def _pids(workers):
 @pytest.mark.parametrize("kill", ["group", "parent"])
 def test_sigkill_mid_sweep_resumes_to_exactly_the_full_set(tmp_path, kill):
     path, log = str(tmp_path / "r.sqlite"), str(tmp_path / "log")
-    # 15 graphs x 2 seeds = 30 runs of ~300 ms on 3 workers: about 3 s, so that the sweep is still
-    # running when the test, polling the store, sees the condition (at 60 ms a run, a loaded
-    # machine once let the sweep finish between the check and the signal).
-    n_graphs = 14
+    n_graphs = 14  # 15 graphs x 2 seeds = 30 runs of ~60 ms
     spec = sweep_helpers.make_spec(n_graphs=n_graphs, seeds=[0, 1])
     proc = _start_sweep(path, log, n_graphs)
     try:
