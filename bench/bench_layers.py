@@ -12,7 +12,8 @@ linear layers at batch 128 and 1024, widths 512 and 1536; 3x3 convolutions
 at the ResNet-34 stage shapes (64x56x56, 128x28x28, 256x14x14, 512x7x7),
 batch 32; graphs WS-flex(64, k, p=0.1) with k = 8, 16, 32 (density ~0.14,
 ~0.27, ~0.5). Last, the 5-layer CIFAR MLP: the FLOPs-matched relational
-model (k = 8, width ~1540) against the complete-graph model at width 512.
+model (k = 8, width ~1540) against the complete-graph model at width 512,
+their training steps timed in alternation (see ``paired_times``).
 
 Targets (issue 3, CPU): linear width 1536 density 0.14 <= 0.35x masked;
 conv density ~0.3 <= 0.6x masked; matched MLP step <= 1.0x complete MLP.
@@ -125,29 +126,58 @@ def mlp(width: int, graph) -> nn.Module:
     return nn.Sequential(*layers)
 
 
+def paired_times(steps: dict, device: torch.device, rounds: int, block: int) -> tuple:
+    """Per-step seconds of each of two step functions, timed in alternation.
+
+    Round r times `block` steps of one model, then `block` of the other
+    (the order flips every round), so both see the same machine: on a
+    shared VM the speed drifts by 10-30% over seconds, and timing one model
+    after the other had moved the MLP ratio between 1.04 and 1.19 from run
+    to run. Returns (median per-step time of each model, median over rounds
+    of the per-round ratio second / first).
+    """
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    names = list(steps)
+    for _ in range(3):  # warm up both (allocations, lazy init, thread pool)
+        for fn in steps.values():
+            fn()
+    times = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else names[::-1]:
+            sync()
+            t = time.perf_counter()
+            for _ in range(block):
+                steps[name]()
+            sync()
+            times[name].append((time.perf_counter() - t) / block)
+    ratios = sorted(b / a for a, b in zip(times[names[0]], times[names[1]]))
+    medians = {name: sorted(v)[len(v) // 2] for name, v in times.items()}
+    return medians, ratios[len(ratios) // 2]
+
+
 def mlp_case(device, dtype, batch, min_time, reps):
     complete = graphs.complete_graph(64)
     budget = count_flops(mlp(512, complete), (3, 32, 32))
     graph = graphs.connected_ws_flex(64, 8, 0.1, seed=0)
     width = match_width(lambda w: mlp(w, graph), budget, (3, 32, 32), low=64)
-    results = {}
+    steps = {}
     for name, model in (("complete_512", mlp(512, complete)), (f"ws_flex_k8_{width}", mlp(width, graph))):
         model = model.to(device=device, dtype=dtype)
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         x = torch.randn(batch, 3, 32, 32, device=device, dtype=dtype)
         y = torch.randint(0, 10, (batch,), device=device)
 
-        def train_step() -> None:
+        def train_step(model=model, opt=opt, x=x, y=y) -> None:
             opt.zero_grad(set_to_none=True)
             F.cross_entropy(model(x), y).backward()
             opt.step()
 
-        results[name] = timer(train_step, device, min_time, reps)
+        steps[name] = train_step
+    results, ratio = paired_times(steps, device, rounds=8 * reps, block=max(1, int(min_time * 10)))
     names = list(results)
-    ratio = results[names[1]] / results[names[0]]
     print(f"\n5-layer MLP train step, batch {batch}: {names[0]} {results[names[0]] * 1e3:.2f} ms, "
           f"{names[1]} (FLOPs-matched, width {width}) {results[names[1]] * 1e3:.2f} ms, "
-          f"ratio {ratio:.2f} (target <= 1.00)")
+          f"ratio {ratio:.2f} (median of {8 * reps} paired rounds; target <= 1.00)")
     return dict(kind="mlp", batch=batch, width=width, budget=budget, times=results, ratio=ratio)
 
 
