@@ -68,6 +68,25 @@ def test_linear_matches_masked_dense(name, dtype, implementation):
         _check_linear(layer, torch.randn(batch, w_in, dtype=dtype))
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_linear_parallel_passes_with_work_sharing(threads):
+    """Layers large enough to run on several workers, which share out the
+    last tasks (balanced_for.hpp); 3 threads on a 2-core machine run at
+    uneven speeds, so tasks are taken from other workers' shares. Every
+    node and tile must still be computed exactly once, in all three passes."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(1)
+        g = graphs.connected_ws_flex(64, 8, 0.1, seed=3)
+        for batch in (128, 300):  # one batch tile; three, the last partial
+            layer = RelationalLinear(640, 770, g, bias=True, dtype=torch.float64)
+            for _ in range(3):
+                _check_linear(layer, torch.randn(batch, 640, dtype=torch.float64))
+    finally:
+        torch.set_num_threads(old)
+
+
 def test_linear_accepts_leading_dims_and_noncontiguous_inputs():
     g = GRAPHS["ws_flex_16"]
     layer = RelationalLinear(40, 24, g, dtype=torch.float64, implementation="sparse")

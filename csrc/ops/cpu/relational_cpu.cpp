@@ -35,6 +35,7 @@
 
 #include "../block_layout.hpp"
 #include "../checks.hpp"
+#include "balanced_for.hpp"
 #include "block_gemm.hpp"
 #include "row_groups.hpp"
 #include "scratch.hpp"
@@ -178,17 +179,17 @@ at::Tensor untransposed(const T* panel, int64_t features, int64_t padded, int64_
 
 // Runs body(node, col, vectors) over every (node, column tile) of a panel,
 // tile by tile: all nodes of a tile read the same panel columns (their
-// neighbourhoods overlap), which then stay in the worker's cache.
+// neighbourhoods overlap), which then stay in the worker's cache. Workers
+// that finish early take the last tasks of the others (balanced_for.hpp).
 template <typename T, class Body>
 void over_node_tiles(const BlockLayout& L, int64_t padded, Body&& body) {
   const int64_t nodes = L.n, tiles = (padded + kTileColumns<T> - 1) / kTileColumns<T>;
   const double work = static_cast<double>(L.num_weights()) * static_cast<double>(padded);
-  at::parallel_for(0, nodes * tiles, grain(nodes * tiles, work), [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t col = (task / nodes) * kTileColumns<T>;
-      body(task % nodes, col, std::min(kTileColumns<T>, padded - col) / kLanes<T>);
-    }
-  });
+  auto run = [&](int64_t task) {
+    const int64_t col = (task / nodes) * kTileColumns<T>;
+    body(task % nodes, col, std::min(kTileColumns<T>, padded - col) / kLanes<T>);
+  };
+  balanced_for(nodes * tiles, grain(nodes * tiles, work), run);
 }
 
 template <typename T>
@@ -212,36 +213,36 @@ void linear_grad_input_kernel(const BlockLayout& L, const T* w, const T* dyt, T*
 // dW_i = dY[:, out of i]^T . X[:, inputs of i]: per node, the input columns
 // of the neighbourhood are packed (m x K_i, padded), then one gather
 // product over the batch rows (no lane reductions, whatever the batch).
+// Nodes are shared out by balanced_for, as in over_node_tiles.
 template <typename T>
 void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, int64_t m, T* dw) {
   const int64_t in_f = L.in_features(), out_f = L.out_features();
   const double work = static_cast<double>(L.num_weights()) * static_cast<double>(m);
-  at::parallel_for(0, L.n, grain(L.n, work), [&](int64_t begin, int64_t end) {
+  auto node = [&](int64_t i) {
     thread_local std::vector<T> packed, result;  // kept: no allocation per call
     thread_local GatherTable<T> t;
-    for (int64_t i = begin; i < end; ++i) {
-      const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i);
-      packed.resize(static_cast<size_t>(m * kp));
-      for (int64_t b = 0; b < m; ++b) {
-        T* row = packed.data() + b * kp;
-        for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
-          // A plain loop, not std::copy: runs of ~24 values, where a
-          // memmove call per run cost as much as the copying.
-          const int64_t j = L.nbr_idx[blk], width = L.in_ptr[j + 1] - L.in_ptr[j];
-          const T* src = x + b * in_f + L.in_ptr[j];
-          T* dst = row + L.col_off[blk];
-          for (int64_t c = 0; c < width; ++c) dst[c] = src[c];
-        }
-        for (int64_t c = k; c < kp; ++c) row[c] = T(0);  // vector padding
+    const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i);
+    packed.resize(static_cast<size_t>(m * kp));
+    for (int64_t b = 0; b < m; ++b) {
+      T* row = packed.data() + b * kp;
+      for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
+        // A plain loop, not std::copy: runs of ~24 values, where a
+        // memmove call per run cost as much as the copying.
+        const int64_t j = L.nbr_idx[blk], width = L.in_ptr[j + 1] - L.in_ptr[j];
+        const T* src = x + b * in_f + L.in_ptr[j];
+        T* dst = row + L.col_off[blk];
+        for (int64_t c = 0; c < width; ++c) dst[c] = src[c];
       }
-      t.clear();
-      for (int64_t b = 0; b < m; ++b) t.push(b * out_f + L.out_ptr[i], packed.data() + b * kp);
-      result.resize(static_cast<size_t>(rows * kp));
-      gather_rows(dy, 1, t, rows, 0, kp / kLanes<T>, result.data(), kp);
-      for (int64_t o = 0; o < rows; ++o)
-        std::copy(result.data() + o * kp, result.data() + o * kp + k, dw + L.w_ptr[i] + o * k);
+      for (int64_t c = k; c < kp; ++c) row[c] = T(0);  // vector padding
     }
-  });
+    t.clear();
+    for (int64_t b = 0; b < m; ++b) t.push(b * out_f + L.out_ptr[i], packed.data() + b * kp);
+    result.resize(static_cast<size_t>(rows * kp));
+    gather_rows(dy, 1, t, rows, 0, kp / kLanes<T>, result.data(), kp);
+    for (int64_t o = 0; o < rows; ++o)
+      std::copy(result.data() + o * kp, result.data() + o * kp + k, dw + L.w_ptr[i] + o * k);
+  };
+  balanced_for(L.n, grain(L.n, work), node);
 }
 
 // --------------------------------------------------------------- convolution
