@@ -51,9 +51,15 @@ struct alignas(64) TaskShare {
 
 // Runs f(task) once for every task in [0, count) on ATen's intra-op
 // threads, with at least `grain` tasks per worker (fewer tasks run inline,
-// as at::parallel_for runs them). count must be below 2^32.
+// as at::parallel_for runs them).
 template <class F>
 void balanced_for(int64_t count, int64_t grain, F&& f) {
+  if (count >= (int64_t(1) << 32)) {  // beyond the packed bounds: fixed shares
+    at::parallel_for(0, count, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t task = begin; task < end; ++task) f(task);
+    });
+    return;
+  }
   const int64_t workers =
       at::in_parallel_region() ? 1 : std::min<int64_t>(at::get_num_threads(), (count + grain - 1) / std::max<int64_t>(grain, 1));
   if (workers <= 1) {
