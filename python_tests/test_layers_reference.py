@@ -73,7 +73,8 @@ def test_linear_parallel_passes_with_work_sharing(threads):
     """Layers large enough to run on several workers, which share out the
     last tasks (balanced_for.hpp); 3 threads on a 2-core machine run at
     uneven speeds, so tasks are taken from other workers' shares. Every
-    node and tile must still be computed exactly once, in all three passes."""
+    node and tile must still be computed, in all three passes: a task
+    skipped or taken from the wrong place leaves uninitialised output."""
     old = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
