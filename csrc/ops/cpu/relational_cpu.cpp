@@ -138,12 +138,19 @@ void dense_group_product(const RowGroup<T>& group, int64_t kk, RowOf&& row_of, G
 
 // ------------------------------------------------------------------ linear
 
+// Time to transpose one element, in multiply-adds of the node products
+// (AVX-512 development machine: ~0.1 ns against ~0.01 ns per multiply-add).
+// It sets when a transpose is split over the workers; at the old guess of
+// a quarter of a multiply-add, every panel transpose of the 5-layer MLP
+// (batch 128, width 1539: ~20 us) ran on one thread.
+constexpr double kTransposeCost = 10.0;
+
 // dst (cols x rows, row stride ldd) = src^T (src: rows x cols, row stride
 // lds), strips of lanes rows over the workers.
 template <typename T>
 void transpose(const T* src, int64_t rows, int64_t cols, int64_t lds, T* dst, int64_t ldd) {
   const int64_t strips = (rows + kLanes<T> - 1) / kLanes<T>;
-  at::parallel_for(0, strips, grain(strips, 0.25 * kLanes<T> * cols), [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, strips, grain(strips, kTransposeCost * kLanes<T> * cols), [&](int64_t begin, int64_t end) {
     for (int64_t s = begin; s < end; ++s) {
       const int64_t r0 = s * kLanes<T>;
       transpose_strip(src + r0 * lds, lds, std::min(kLanes<T>, rows - r0), cols, dst + r0, ldd);
