@@ -88,6 +88,28 @@ def test_linear_parallel_passes_with_work_sharing(threads):
         torch.set_num_threads(old)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_linear_weight_gradient_in_place_runs_and_packed_panels(dtype):
+    """The weight gradient reads a node's input columns in place, one run of
+    consecutive neighbours at a time (ring lattices: one run per node), or
+    packs scattered neighbourhoods (a fully rewired graph over 8-channel
+    blocks) into a panel first. In-place runs read whole vectors past a
+    run's end, so widths below one vector and batches of 1-2 rows check
+    that the last rows of x are read from the zero-padded copy."""
+    torch.manual_seed(2)
+    cases = [
+        (graphs.ring_lattice(16, 4), 37, 41),
+        (graphs.ring_lattice(5, 2), 5, 7),  # one channel per node: the tail copy spans several rows
+        (graphs.complete_graph(6), 13, 9),
+        (graphs.connected_ws_flex(64, 8, 1.0, seed=4), 512, 96),  # scattered: packed
+        (graphs.connected_ws_flex(64, 8, 0.1, seed=4), 520, 130),  # mostly in place, some packed
+    ]
+    for graph, w_in, w_out in cases:
+        layer = RelationalLinear(w_in, w_out, graph, bias=False, dtype=dtype, implementation="sparse")
+        for batch in (1, 2, 17, 130):
+            _check_linear(layer, torch.randn(batch, w_in, dtype=dtype))
+
+
 def test_linear_accepts_leading_dims_and_noncontiguous_inputs():
     g = GRAPHS["ws_flex_16"]
     layer = RelationalLinear(40, 24, g, dtype=torch.float64, implementation="sparse")
