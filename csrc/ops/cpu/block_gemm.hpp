@@ -159,6 +159,26 @@ inline void transpose_square(Vec<T>* v);
 // two-source permutes (vpermt2ps) issue one per cycle on the development
 // machine and bounded the linear ops' panel transposes (~65 cycles per
 // 16 x 16 block); unpacks issue two per cycle.
+template <int imm>
+inline __m512 shuffle_lanes(__m512 a, __m512 b) {
+  return _mm512_shuffle_f32x4(a, b, imm);
+}
+template <int imm>
+inline __m512d shuffle_lanes(__m512d a, __m512d b) {
+  return _mm512_shuffle_f64x2(a, b, imm);
+}
+
+// The 4 x 4 transpose of 128-bit lanes: lane g of out[l] = lane l of in[g].
+template <typename V>
+inline void transpose_lanes(V in0, V in1, V in2, V in3, V* out0, V* out1, V* out2, V* out3) {
+  const V b0 = shuffle_lanes<0x44>(in0, in1), b1 = shuffle_lanes<0xEE>(in0, in1);  // lanes 0 1 | 2 3 of in0, in1
+  const V b2 = shuffle_lanes<0x44>(in2, in3), b3 = shuffle_lanes<0xEE>(in2, in3);
+  *out0 = shuffle_lanes<0x88>(b0, b2);  // lanes 0 of in0..in3
+  *out1 = shuffle_lanes<0xDD>(b0, b2);
+  *out2 = shuffle_lanes<0x88>(b1, b3);
+  *out3 = shuffle_lanes<0xDD>(b1, b3);
+}
+
 template <>
 inline void transpose_square<float>(Vec<float>* v) {
   __m512 t[16], r[16];
@@ -175,35 +195,24 @@ inline void transpose_square<float>(Vec<float>* v) {
     r[g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
     r[g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
   }
-  // A 4 x 4 transpose of 128-bit lanes per column c: row 4l + c of the
-  // result is lane l of r[c], r[4 + c], r[8 + c], r[12 + c].
-  for (int c = 0; c < 4; ++c) {
-    const __m512 b0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44), b1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xEE);
-    const __m512 b2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44);
-    const __m512 b3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xEE);
-    v[c] = reinterpret_cast<Vec<float>>(_mm512_shuffle_f32x4(b0, b2, 0x88));
-    v[4 + c] = reinterpret_cast<Vec<float>>(_mm512_shuffle_f32x4(b0, b2, 0xDD));
-    v[8 + c] = reinterpret_cast<Vec<float>>(_mm512_shuffle_f32x4(b1, b3, 0x88));
-    v[12 + c] = reinterpret_cast<Vec<float>>(_mm512_shuffle_f32x4(b1, b3, 0xDD));
-  }
+  // Row 4l + c of the result: lane l of r[c], r[4 + c], r[8 + c], r[12 + c].
+  __m512 o[16];
+  for (int c = 0; c < 4; ++c)
+    transpose_lanes(r[c], r[4 + c], r[8 + c], r[12 + c], &o[c], &o[4 + c], &o[8 + c], &o[12 + c]);
+  for (int i = 0; i < 16; ++i) v[i] = reinterpret_cast<Vec<float>>(o[i]);
 }
 
 template <>
 inline void transpose_square<double>(Vec<double>* v) {
-  __m512d t[8];
+  __m512d t[8], o[8];
   for (int i = 0; i < 8; i += 2) {  // t[i + c], lane l: rows i, i+1 at column 2l + c
     t[i] = _mm512_unpacklo_pd(reinterpret_cast<__m512d>(v[i]), reinterpret_cast<__m512d>(v[i + 1]));
     t[i + 1] = _mm512_unpackhi_pd(reinterpret_cast<__m512d>(v[i]), reinterpret_cast<__m512d>(v[i + 1]));
   }
-  for (int c = 0; c < 2; ++c) {  // row 2l + c of the result: lane l of t[c], t[2 + c], t[4 + c], t[6 + c]
-    const __m512d b0 = _mm512_shuffle_f64x2(t[c], t[2 + c], 0x44), b1 = _mm512_shuffle_f64x2(t[c], t[2 + c], 0xEE);
-    const __m512d b2 = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0x44);
-    const __m512d b3 = _mm512_shuffle_f64x2(t[4 + c], t[6 + c], 0xEE);
-    v[c] = reinterpret_cast<Vec<double>>(_mm512_shuffle_f64x2(b0, b2, 0x88));
-    v[2 + c] = reinterpret_cast<Vec<double>>(_mm512_shuffle_f64x2(b0, b2, 0xDD));
-    v[4 + c] = reinterpret_cast<Vec<double>>(_mm512_shuffle_f64x2(b1, b3, 0x88));
-    v[6 + c] = reinterpret_cast<Vec<double>>(_mm512_shuffle_f64x2(b1, b3, 0xDD));
-  }
+  // Row 2l + c of the result: lane l of t[c], t[2 + c], t[4 + c], t[6 + c].
+  for (int c = 0; c < 2; ++c)
+    transpose_lanes(t[c], t[2 + c], t[4 + c], t[6 + c], &o[c], &o[2 + c], &o[4 + c], &o[6 + c]);
+  for (int i = 0; i < 8; ++i) v[i] = reinterpret_cast<Vec<double>>(o[i]);
 }
 #endif
 
