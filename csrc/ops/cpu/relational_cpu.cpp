@@ -4,8 +4,8 @@
 //
 // Panels
 //   linear       x^T (in x batch) and dy^T (out x batch), batch padded to
-//                whole vectors; the weight gradient packs, per node, the
-//                input columns of its neighbourhood (batch x K_i) instead.
+//                whole vectors; the weight gradient reads x's columns in
+//                place instead (or packs a node's scattered columns).
 //   conv, stride 1 (implicit GEMM, no im2col): each input channel is
 //                zero-padded to Hp x Wp and output pixels are numbered
 //                q = oy * Wp + ox ("padded width"). The panel row of input
