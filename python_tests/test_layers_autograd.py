@@ -33,13 +33,39 @@ def test_gradcheck_conv(geometry):
     assert torch.autograd.gradcheck(fn, (x, w, b))
 
 
-def test_only_requested_gradients_are_computed():
-    layer = relsparse.nn.RelationalLinear(20, 10, graphs.ring_lattice(5, 2), implementation="sparse")
-    x = torch.randn(3, 20)  # no grad
-    layer.weight.requires_grad_(False)
-    y = layer(x)
-    y.sum().backward()
-    assert layer.weight.grad is None and layer.bias.grad is not None
+def _layer_and_input(kind: str, bias: bool):
+    g = graphs.ring_lattice(5, 2)
+    if kind == "linear":
+        return relsparse.nn.RelationalLinear(20, 10, g, bias=bias, implementation="sparse"), torch.randn(3, 20)
+    layer = relsparse.nn.RelationalConv2d(10, 5, 3, g, padding=1, bias=bias, implementation="sparse")
+    return layer, torch.randn(2, 10, 6, 6)
+
+
+@pytest.mark.parametrize("kind", ["linear", "conv"])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("x_grad, w_grad, b_grad", [(False, False, True), (True, True, False), (True, False, True), (False, True, False)])
+def test_only_requested_gradients_are_computed(kind, bias, x_grad, w_grad, b_grad):
+    """The autograd node has one edge per defined tensor input (x, weight,
+    bias when there is one): each gradient is computed only when its input
+    asks for it, and equals the one computed with every input asking."""
+    torch.manual_seed(0)
+    layer, x = _layer_and_input(kind, bias)
+    x_all = x.clone().requires_grad_(True)
+    want = torch.autograd.grad(layer(x_all).square().sum(), [x_all] + list(layer.parameters()))
+    x.requires_grad_(x_grad)
+    layer.weight.requires_grad_(w_grad)
+    if bias:
+        layer.bias.requires_grad_(b_grad)
+    if not (x_grad or w_grad or (bias and b_grad)):
+        return
+    layer(x).square().sum().backward()
+    got = [x.grad, layer.weight.grad] + ([layer.bias.grad] if bias else [])
+    asked = [x_grad, w_grad] + ([b_grad] if bias else [])
+    for g, w, a in zip(got, want, asked):
+        if a:
+            torch.testing.assert_close(g, w)
+        else:
+            assert g is None
 
 
 def test_opcheck_linear_and_conv():

@@ -1,8 +1,8 @@
 // The relsparse operator library: schemas (TORCH_LIBRARY) and the CPU
 // implementations. CUDA implementations register from cuda/relational_cuda.cpp
-// when the extension is built against a CUDA torch. Autograd formulas, fake
-// (meta) kernels for torch.compile and autocast rules are registered in
-// Python (relsparse/nn/_ops.py) around these schemas.
+// when the extension is built against a CUDA torch, autograd from
+// autograd.cpp. Fake (meta) kernels for torch.compile and autocast rules are
+// registered in Python (relsparse/nn/_ops.py) around these schemas.
 //
 // The weight is the packed 1-d tensor of trainable weights and `layout` the
 // int64 block description (relsparse/nn/layout.py), on the input's device.

@@ -1,11 +1,11 @@
 """Loads the relsparse operator library and registers its Python-side rules.
 
-The C++ library defines the ops (``torch.ops.relsparse.*``) and their CPU
-(and, in CUDA builds, CUDA) kernels. Registered here:
+The C++ library defines the ops (``torch.ops.relsparse.*``), their CPU
+(and, in CUDA builds, CUDA) kernels and their autograd (csrc/ops/autograd.cpp:
+the backward of ``linear`` / ``conv2d`` calls the ``*_grad_input`` /
+``*_grad_weight`` ops, only for the inputs that need a gradient; the bias
+gradient is a sum). Registered here:
 
-* **autograd** (``torch.library.register_autograd``): the backward of
-  ``linear`` / ``conv2d`` calls the ``*_grad_input`` / ``*_grad_weight`` ops,
-  only for the inputs that need a gradient; the bias gradient is a sum;
 * **fake kernels** (``torch.library.register_fake``), so ``torch.compile``,
   meta tensors and FLOP counting can trace the ops without running them;
 * **autocast**: under ``torch.autocast`` the floating inputs are cast to the
@@ -71,52 +71,6 @@ def _conv2d_grad_input_fake(grad_out, weight, layout, input_size, kernel_size, s
 @torch.library.register_fake("relsparse::conv2d_grad_weight")
 def _conv2d_grad_weight_fake(grad_out, x, weight, layout, kernel_size, stride, padding, dilation):
     return weight.new_empty(weight.shape)
-
-
-# ------------------------------------------------------------- autograd
-def _linear_setup(ctx, inputs, output):
-    x, weight, bias, layout, _ = inputs
-    ctx.save_for_backward(x, weight, layout)
-    ctx.has_bias = bias is not None
-
-
-def _linear_backward(ctx, grad):
-    x, weight, layout = ctx.saved_tensors
-    grad_x = grad_w = grad_b = None
-    if ctx.needs_input_grad[0]:
-        grad_x = ops.linear_grad_input(grad, weight, layout, x.shape[-1])
-    if ctx.needs_input_grad[1]:
-        grad_w = ops.linear_grad_weight(grad, x, weight, layout)
-    if ctx.has_bias and ctx.needs_input_grad[2]:
-        grad_b = grad.reshape(-1, grad.shape[-1]).sum(0)
-    return grad_x, grad_w, grad_b, None, None
-
-
-torch.library.register_autograd("relsparse::linear", _linear_backward, setup_context=_linear_setup)
-
-
-def _conv2d_setup(ctx, inputs, output):
-    x, weight, bias, layout, _, kernel_size, stride, padding, dilation = inputs
-    ctx.save_for_backward(x, weight, layout)
-    ctx.has_bias = bias is not None
-    ctx.geometry = (list(kernel_size), list(stride), list(padding), list(dilation))
-
-
-def _conv2d_backward(ctx, grad):
-    x, weight, layout = ctx.saved_tensors
-    grad = grad.contiguous()  # once for both passes (e.g. the expanded grad of a .sum())
-    kernel_size, stride, padding, dilation = ctx.geometry
-    grad_x = grad_w = grad_b = None
-    if ctx.needs_input_grad[0]:
-        grad_x = ops.conv2d_grad_input(grad, weight, layout, list(x.shape), kernel_size, stride, padding, dilation)
-    if ctx.needs_input_grad[1]:
-        grad_w = ops.conv2d_grad_weight(grad, x, weight, layout, kernel_size, stride, padding, dilation)
-    if ctx.has_bias and ctx.needs_input_grad[2]:
-        grad_b = grad.sum((0, 2, 3))
-    return grad_x, grad_w, grad_b, None, None, None, None, None, None
-
-
-torch.library.register_autograd("relsparse::conv2d", _conv2d_backward, setup_context=_conv2d_setup)
 
 
 # -------------------------------------------------------------- autocast
