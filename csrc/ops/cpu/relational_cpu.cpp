@@ -263,10 +263,10 @@ void column_runs(const BlockLayout& L, int64_t i, std::vector<ColumnRun>& runs) 
 //    block, each a part-empty vector) copied run by run into an aligned
 //    (batch x K_i) panel, then one product.
 // Packing every node, as the first version did, took ~40% of the pass in
-// the 5-layer MLP; reading runs in place made WS-flex(64, k, 0.1) passes
-// 13-27% faster, but fully rewired graphs up to 2x slower, hence the
-// choice per node. Nodes are shared out by balanced_for, as in
-// over_node_tiles.
+// the 5-layer MLP. Reading every node in place was up to 2x slower on fully
+// rewired graphs, hence the choice per node, which made WS-flex(64, k, 0.1)
+// passes 13-41% faster than packing and fully rewired ones 3-34%. Nodes
+// are shared out by balanced_for, as in over_node_tiles.
 template <typename T>
 void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, int64_t m, T* dw) {
   constexpr int64_t lanes = kLanes<T>;
