@@ -60,8 +60,8 @@ void balanced_for(int64_t count, int64_t grain, F&& f) {
     });
     return;
   }
-  const int64_t workers =
-      at::in_parallel_region() ? 1 : std::min<int64_t>(at::get_num_threads(), (count + grain - 1) / std::max<int64_t>(grain, 1));
+  const int64_t chunks = (count + grain - 1) / std::max<int64_t>(grain, 1);
+  const int64_t workers = at::in_parallel_region() ? 1 : std::min<int64_t>(at::get_num_threads(), chunks);
   if (workers <= 1) {
     for (int64_t task = 0; task < count; ++task) f(task);
     return;
