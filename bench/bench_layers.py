@@ -177,7 +177,7 @@ def mlp_case(device, dtype, batch, min_time, reps):
     names = list(results)
     print(f"\n5-layer MLP train step, batch {batch}: {names[0]} {results[names[0]] * 1e3:.2f} ms, "
           f"{names[1]} (FLOPs-matched, width {width}) {results[names[1]] * 1e3:.2f} ms, "
-          f"ratio {ratio:.2f} (median of {8 * reps} paired rounds; target <= 1.00)")
+          f"ratio {ratio:.3f} (median of {8 * reps} paired rounds; target <= 1.00)")
     return dict(kind="mlp", batch=batch, width=width, budget=budget, times=results, ratio=ratio)
 
 
