@@ -239,6 +239,13 @@ void prefetch_grad_input_weights(const BlockLayout& L, const T* w, int64_t j) {
   }
 }
 
+// Node i's weight-gradient dy columns (dy: m x out_features, read in
+// place): one short segment per batch row.
+template <typename T>
+void prefetch_grad_weight_dy(const BlockLayout& L, const T* dy, int64_t m, int64_t i) {
+  for (int64_t b = 0; b < m; ++b) prefetch_span(dy + b * L.out_features() + L.out_ptr[i], rows_of(L.out_ptr, i));
+}
+
 template <typename T>
 void linear_forward_kernel(const BlockLayout& L, const T* w, const T* xt, T* yt, int64_t padded) {
   over_node_tiles<T>(L, padded, [&](int64_t i, int64_t col, int64_t vectors) {
@@ -305,8 +312,7 @@ void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, in
     thread_local std::vector<T> packed, result;  // kept: no allocation per call
     thread_local GatherTable<T> t;
     const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i);
-    if (i + 1 < L.n)  // the next node's dy columns (see prefetch_grad_input_weights)
-      for (int64_t b = 0; b < m; ++b) prefetch_span(dy + b * out_f + L.out_ptr[i + 1], rows_of(L.out_ptr, i + 1));
+    if (i + 1 < L.n) prefetch_grad_weight_dy(L, dy, m, i + 1);
     // dW_i[:, run] from the batch rows b_row(b) + col of the input columns.
     auto product = [&](const ColumnRun& run, auto&& b_row) {
       const int64_t ld = padded_columns<T>(run.width);
