@@ -252,6 +252,63 @@ def test_noncontiguous_conv_input():
     _check_conv(layer, x)
 
 
+def _in_layout(shape, kind: str, dtype) -> torch.Tensor:
+    """Random values of `shape` (N, C, H, W) stored in a non-contiguous layout of the given kind."""
+    n, c, h, w = shape
+    if kind == "channels_last":
+        return torch.randn(shape, dtype=dtype).to(memory_format=torch.channels_last)
+    if kind == "every_other_column":  # column stride 2
+        return torch.randn(n, c, h, 2 * w, dtype=dtype)[..., ::2]
+    if kind == "padded_rows":  # unit columns, rows not end to end
+        return torch.randn(n, c, h, w + 3, dtype=dtype)[..., :w]
+    if kind == "channels_major":  # whole planes, batch and channel strides swapped
+        return torch.randn(c, n, h, w, dtype=dtype).transpose(0, 1)
+    assert kind == "expanded"  # zero strides, as the gradient of y.sum()
+    return torch.randn(1, c, 1, w, dtype=dtype).expand(shape)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("kind", ["channels_last", "every_other_column", "padded_rows", "channels_major", "expanded"])
+def test_conv_ops_read_any_layout_in_place(dtype, kind):
+    """The CPU conv ops read x and dy through their strides (csrc/ops/cpu/planes.hpp), with no
+    contiguous copy, in every path: stride 1 (padded planes) and 2 (im2col), per-image (batch 3) and
+    batch-lane (batch 13) weight gradients, rows interleaved whole or one by one. Each result must
+    have the same bits as the same call on contiguous copies."""
+    ops = torch.ops.relsparse
+    g = graphs.connected_ws_flex(8, 4, 0.3, seed=1)
+    torch.manual_seed(5)
+    for batch, stride in itertools.product((3, 13), (1, 2)):
+        layer = RelationalConv2d(16, 12, 3, g, stride=stride, padding=1, dtype=dtype, implementation="sparse")
+        layout, w = layer.layout.tensor_on(torch.device("cpu")), layer.weight.detach()
+        geometry = ([3, 3], [stride, stride], [1, 1], [1, 1])
+        x = _in_layout((batch, 16, 9, 11), kind, dtype)
+        y = ops.conv2d(x, w, None, layout, 12, *geometry)
+        dy = _in_layout(tuple(y.shape), kind, dtype)
+        assert not x.is_contiguous() and not dy.is_contiguous()
+        xc, dyc = x.contiguous(), dy.contiguous()
+        assert torch.equal(y, ops.conv2d(xc, w, None, layout, 12, *geometry))
+        gx = ops.conv2d_grad_input(dy, w, layout, list(x.shape), *geometry)
+        assert torch.equal(gx, ops.conv2d_grad_input(dyc, w, layout, list(x.shape), *geometry))
+        gw = ops.conv2d_grad_weight(dy, x, w, layout, *geometry)
+        assert torch.equal(gw, ops.conv2d_grad_weight(dyc, xc, w, layout, *geometry))
+
+
+def test_conv_sum_backward_matches_masked_dense():
+    """`layer(x).sum().backward()` hands the backward an expanded (zero-stride) gradient, which the
+    CPU kernels read in place; the gradients must still be the masked dense reference's."""
+    g = GRAPHS["ws_flex_16"]
+    torch.manual_seed(6)
+    for batch in (2, 13):
+        layer = RelationalConv2d(16, 16, 3, g, padding=1, dtype=torch.float64, implementation="sparse")
+        x = torch.randn(batch, 16, 9, 9, dtype=torch.float64, requires_grad=True)
+        layer(x).sum().backward()
+        dense = layer.to_dense().detach().requires_grad_(True)
+        x_ref = x.detach().clone().requires_grad_(True)
+        torch.nn.functional.conv2d(x_ref, dense, layer.bias, 1, 1).sum().backward()
+        torch.testing.assert_close(x.grad, x_ref.grad)
+        torch.testing.assert_close(layer.weight.grad, layer.layout.from_dense(dense.grad))
+
+
 def test_sparse_and_dense_implementations_agree():
     g = graphs.connected_ws_flex(64, 8, 0.1, seed=0)
     torch.manual_seed(0)

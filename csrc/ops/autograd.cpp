@@ -87,7 +87,10 @@ class Conv2dFunction : public torch::autograd::Function<Conv2dFunction> {
     static const auto grad_weight = op<ConvGradWeightSig>("relsparse::conv2d_grad_weight");
     const variable_list saved = ctx->get_saved_variables();
     const at::Tensor &x = saved[0], &weight = saved[1], &layout = saved[2];
-    const at::Tensor grad = grads[0].contiguous();  // once for both passes (e.g. the expanded grad of a .sum())
+    // The CPU kernels read any strides in place (cpu/planes.hpp); the CUDA
+    // ones need a contiguous gradient, made once here for both passes (e.g.
+    // from the expanded gradient of a .sum()).
+    const at::Tensor grad = grads[0].is_cpu() ? grads[0] : grads[0].contiguous();
     const std::vector<int64_t> kernel_size = ctx->saved_data["kernel_size"].toIntVector();
     const std::vector<int64_t> stride = ctx->saved_data["stride"].toIntVector();
     const std::vector<int64_t> padding = ctx->saved_data["padding"].toIntVector();

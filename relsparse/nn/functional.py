@@ -138,7 +138,9 @@ def relational_conv2d(
 ) -> torch.Tensor:
     """2-d convolution whose channel blocks follow the relational graph.
 
-    ``x`` has shape ``(N, in_channels, H, W)``; the kernel size is the layout's.
+    ``x`` has shape ``(N, in_channels, H, W)`` with any strides: the CPU
+    kernels read channels_last inputs, slices and expanded gradients in
+    place (the output is contiguous). The kernel size is the layout's.
     """
     if len(layout.kernel_size) != 2:
         raise ValueError("relational_conv2d needs a layout built with a 2-d kernel_size")

@@ -37,6 +37,7 @@
 #include "../checks.hpp"
 #include "balanced_for.hpp"
 #include "block_gemm.hpp"
+#include "planes.hpp"
 #include "row_groups.hpp"
 #include "scratch.hpp"
 
@@ -375,35 +376,36 @@ ConvGeometry geometry(at::IntArrayRef x_sizes, at::IntArrayRef kernel, at::IntAr
   return g;
 }
 
-// Zero-bordered copies of the channels of `count` images: channel c of
-// image b at data + (b * channels + c) * plane, pixel (y, x) of a copy at
-// y * wide + x, the source placed at (top, left) (negative offsets crop).
-// `slack` zeros after each plane let vector-padded columns read past it.
+// Zero-bordered copies of the channels of images first .. first + count - 1
+// of src: channel c of image first + b at data + (b * channels + c) * plane,
+// pixel (y, x) of a copy at y * wide + x, the source placed at (top, left)
+// (negative offsets crop). `slack` zeros after each plane let
+// vector-padded columns read past it.
 template <typename T>
 struct PaddedImages {
   int64_t channels = 0, tall = 0, wide = 0, plane = 0;
   AlignedBuffer<T> data;  // uninitialised: fill() writes every element once
 
   template <typename S>
-  void fill(const S* src, int64_t count, int64_t channels_, int64_t h, int64_t w, int64_t tall_, int64_t wide_,
-            int64_t top, int64_t left, int64_t slack) {
-    channels = channels_;
+  void fill(const Planes<S>& src, int64_t first, int64_t count, int64_t tall_, int64_t wide_, int64_t top,
+            int64_t left, int64_t slack) {
+    channels = src.channels;
     tall = tall_;
     wide = wide_;
     plane = padded_columns<T>(tall * wide + slack);  // whole vectors: aligned channels
     data.reset(static_cast<size_t>(count * channels * plane));
-    const int64_t y0 = std::max<int64_t>(0, top), y1 = std::min(tall, top + h);
-    const int64_t x0 = std::max<int64_t>(0, left), x1 = std::min(wide, left + w);
+    const int64_t y0 = std::max<int64_t>(0, top), y1 = std::min(tall, top + src.height);
+    const int64_t x0 = std::max<int64_t>(0, left), x1 = std::min(wide, left + src.width);
     at::parallel_for(0, count * channels, grain(count * channels, 0.25 * plane), [&](int64_t begin, int64_t end) {
       for (int64_t bc = begin; bc < end; ++bc) {
         T* p = data.get() + bc * plane;
         std::fill(p, p + y0 * wide, T(0));
         for (int64_t y = y0; y < y1; ++y) {
           T* out = p + y * wide;
-          const S* in = src + (bc * h + (y - top)) * w;
           std::fill(out, out + x0, T(0));
-          for (int64_t x = x0; x < x1; ++x) out[x] = static_cast<T>(in[x - left]);
-          std::fill(out + x1, out + wide, T(0));
+          copy_row(src.row(first + bc / channels, bc % channels, y - top), src.col_stride, x0 - left,
+                   std::max<int64_t>(0, x1 - x0), out + x0);
+          std::fill(out + std::max(x0, x1), out + wide, T(0));
         }
         std::fill(p + std::max(y0, y1) * wide, p + plane, T(0));
       }
@@ -417,10 +419,10 @@ struct PaddedImages {
 template <typename T>
 constexpr int64_t kConvTile = 32 * kLanes<T>;
 
+// Images first .. first + count - 1 of x, zero-padded by the convolution.
 template <typename T, typename S>
-void pad_inputs(const ConvGeometry& g, const S* x, int64_t batch, PaddedImages<T>& images) {
-  images.fill(x, batch, g.channels, g.height, g.width, g.height + 2 * g.ph, g.width + 2 * g.pw, g.ph, g.pw,
-              (g.kw - 1) * g.dw + kLanes<T>);
+void pad_inputs(const ConvGeometry& g, const Planes<S>& x, int64_t first, int64_t count, PaddedImages<T>& images) {
+  images.fill(x, first, count, g.height + 2 * g.ph, g.width + 2 * g.pw, g.ph, g.pw, (g.kw - 1) * g.dw + kLanes<T>);
 }
 
 // Panel row of input channel ch, kernel element r, of one padded image.
@@ -429,18 +431,19 @@ const T* shifted_row(const ConvGeometry& g, const PaddedImages<T>& images, int64
   return images.channel(image, ch) + (r / g.kw) * g.dh * images.wide + (r % g.kw) * g.dw;
 }
 
-// cols[(c * kk + r)][t] for output pixels p0 + t (im2col, strided convs).
+// cols[(c * kk + r)][t] for output pixels p0 + t of image `image` (im2col,
+// strided convs).
 template <typename T, typename S>
-void im2col_tile(const ConvGeometry& g, const S* x, int64_t p0, int64_t count, int64_t ld, T* cols) {
+void im2col_tile(const ConvGeometry& g, const Planes<S>& x, int64_t image, int64_t p0, int64_t count, int64_t ld,
+                 T* cols) {
   for (int64_t c = 0; c < g.channels; ++c)
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         T* row = cols + ((c * g.kh + ki) * g.kw + kj) * ld;
-        const S* xc = x + c * g.height * g.width;
         int64_t oy = p0 / g.out_w, ox = p0 % g.out_w;
         for (int64_t t = 0; t < count; ++t) {
           const int64_t iy = oy * g.sh - g.ph + ki * g.dh, ix = ox * g.sw - g.pw + kj * g.dw;
-          row[t] = (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) ? static_cast<T>(xc[iy * g.width + ix]) : T(0);
+          row[t] = (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) ? static_cast<T>(x.at(image, c, iy, ix)) : T(0);
           if (++ox == g.out_w) {
             ox = 0;
             ++oy;
@@ -473,8 +476,8 @@ void col2im_tile(const ConvGeometry& g, const T* cols, int64_t p0, int64_t count
 // ---- forward
 
 template <typename T, typename S>
-void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* x, const S* bias, S* y,
-                         int64_t batch) {
+void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& x, const S* bias,
+                         S* y, int64_t batch) {
   const int64_t out_c = L.out_features(), kk = g.kk();
   // Output columns: padded-width pixels (implicit) or plain pixels (im2col).
   const int64_t wide = g.implicit() ? g.width + 2 * g.pw : g.out_w;
@@ -494,11 +497,11 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
       const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
       const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
       if (g.implicit() && img != padded_image) {
-        pad_inputs(g, x + img * g.image(), 1, padded);
+        pad_inputs(g, x, img, 1, padded);
         padded_image = img;
       } else if (!g.implicit()) {
         cols.resize(static_cast<size_t>(g.channels * kk * ld));
-        im2col_tile(g, x + img * g.image(), q0, count, ld, cols.data());
+        im2col_tile(g, x, img, q0, count, ld, cols.data());
       }
       auto row_of = [&](int64_t ch, int64_t r) {
         return g.implicit() ? shifted_row(g, padded, 0, ch, r) + q0 : cols.data() + (ch * kk + r) * ld;
@@ -532,10 +535,10 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
 
 // ---- backward
 
-// Input gradient of one image.
+// Input gradient of image `image` of dy.
 template <typename T, typename S>
-void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* dyi, T* dxi,
-                           const std::vector<RowGroup<T>>& groups, GatherTable<T>& t, std::vector<T>& work,
+void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& dy, int64_t image,
+                           T* dxi, const std::vector<RowGroup<T>>& groups, GatherTable<T>& t, std::vector<T>& work,
                            std::vector<T>& panel) {
   const int64_t kk = g.kk(), out_c = L.out_features();
   if (g.implicit()) {
@@ -544,7 +547,7 @@ void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T*
     // with the kernel flipped, over columns iy * wide + ix.
     PaddedImages<T> dypad;
     const int64_t tall = g.height + (g.kh - 1) * g.dh, wide = g.width + (g.kw - 1) * g.dw;
-    dypad.fill(dyi, 1, out_c, g.out_h, g.out_w, tall, wide, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw,
+    dypad.fill(dy, image, 1, tall, wide, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw,
                (g.kw - 1) * g.dw + kLanes<T>);
     const int64_t columns = g.height * wide, ld = padded_columns<T>(columns);
     work.resize(static_cast<size_t>(g.channels * ld));
@@ -570,8 +573,7 @@ void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T*
   for (int64_t p0 = 0; p0 < g.pixels(); p0 += kConvTile<T>) {
     const int64_t count = std::min(kConvTile<T>, g.pixels() - p0), ld = padded_columns<T>(count);
     panel.assign(static_cast<size_t>(out_c * ld), T(0));
-    for (int64_t o = 0; o < out_c; ++o)
-      for (int64_t q = 0; q < count; ++q) panel[o * ld + q] = static_cast<T>(dyi[o * g.pixels() + p0 + q]);
+    for (int64_t o = 0; o < out_c; ++o) copy_pixels(dy, image, o, p0, count, panel.data() + o * ld);
     work.resize(static_cast<size_t>(g.channels * kk * ld));
     for (int64_t j = 0; j < L.n; ++j) {
       grad_input_entries<T>(L, j, false, [&](int64_t o, int64_t) { return panel.data() + o * ld; }, t);
@@ -581,18 +583,19 @@ void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T*
   }
 }
 
-// Weight gradient of one image from im2col tiles (strided convs), added to dw.
+// Weight gradient of image `image` from im2col tiles (strided convs), added
+// to dw.
 template <typename T, typename S>
-void conv_grad_weight_image(const BlockLayout& L, const ConvGeometry& g, const S* xi, const S* dyi, T* dw,
+void conv_grad_weight_image(const BlockLayout& L, const ConvGeometry& g, const Planes<S>& x, const Planes<S>& dy,
+                            int64_t image, T* dw,
                             std::vector<T>& panel, std::vector<T>& cols, std::vector<const T*>& rows) {
   const int64_t kk = g.kk(), out_c = L.out_features();
   for (int64_t p0 = 0; p0 < g.pixels(); p0 += kConvTile<T>) {
     const int64_t count = std::min(kConvTile<T>, g.pixels() - p0), ld = padded_columns<T>(count);
     panel.assign(static_cast<size_t>(out_c * ld), T(0));
-    for (int64_t o = 0; o < out_c; ++o)
-      for (int64_t q = 0; q < count; ++q) panel[o * ld + q] = static_cast<T>(dyi[o * g.pixels() + p0 + q]);
+    for (int64_t o = 0; o < out_c; ++o) copy_pixels(dy, image, o, p0, count, panel.data() + o * ld);
     cols.resize(static_cast<size_t>(g.channels * kk * ld));
-    im2col_tile(g, xi, p0, count, ld, cols.data());
+    im2col_tile(g, x, image, p0, count, ld, cols.data());
     for (int64_t i = 0; i < L.n; ++i) {
       rows.clear();
       for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
@@ -616,12 +619,12 @@ void conv_grad_weight_image(const BlockLayout& L, const ConvGeometry& g, const S
 // that share them (a channel feeds every node of its neighbourhood) read
 // them, and each dW tile reduces over the whole block before its lane sum.
 template <typename T, typename S>
-void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, const S* x, const S* dy, T* dw,
-                               int64_t batch) {
+void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, const Planes<S>& x, const Planes<S>& dy,
+                               T* dw, int64_t batch) {
   constexpr int64_t kWgradBlock = 32 * kLanes<T>;
   const int64_t kk = g.kk(), out_c = L.out_features();
   PaddedImages<T> images;
-  pad_inputs(g, x, batch, images);
+  pad_inputs(g, x, 0, batch, images);
   const int64_t wide = images.wide, ld = padded_columns<T>(g.out_h * wide);
   AlignedBuffer<T> panel;
   panel.reset(static_cast<size_t>(batch * out_c * ld));
@@ -630,8 +633,7 @@ void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, cons
       T* row = panel.get() + bo * ld;
       std::fill(row, row + ld, T(0));
       for (int64_t oy = 0; oy < g.out_h; ++oy)
-        for (int64_t ox = 0; ox < g.out_w; ++ox)
-          row[oy * wide + ox] = static_cast<T>(dy[(bo * g.out_h + oy) * g.out_w + ox]);
+        copy_row(dy.row(bo / out_c, bo % out_c, oy), dy.col_stride, 0, g.out_w, row + oy * wide);
     }
   });
   std::vector<std::vector<const T*>> rows(static_cast<size_t>(L.n));
@@ -690,18 +692,20 @@ struct LaneBand {
   AlignedBuffer<T> data;
 
   template <typename S>
-  void fill(const S* src, int64_t batch, int64_t group0, int64_t groups_, int64_t channels_, int64_t h, int64_t w,
-            int64_t row0, int64_t rows_, int64_t wide_, int64_t top, int64_t left) {
+  void fill(const Planes<S>& src, int64_t group0, int64_t groups_, int64_t row0, int64_t rows_, int64_t wide_,
+            int64_t top, int64_t left) {
+    const int64_t batch = src.batch, h = src.height, w = src.width, rs = src.row_stride;
     groups = groups_;
-    channels = channels_;
+    channels = src.channels;
     rows = rows_;
     wide = wide_;
     data.reset(static_cast<size_t>(groups * group_stride()));  // the bands of a call share one block
     // Source rows [y0, y1) and columns [x0, x1) land in the band.
     const int64_t y0 = std::max<int64_t>(0, row0 - top), y1 = std::min(h, row0 + rows - top);
     const int64_t x0 = std::max<int64_t>(0, -left), x1 = std::min(w, wide - left);
-    // Without a left/right border the source rows are one run per channel.
-    const bool whole = x0 == 0 && x1 == w && w == wide;
+    // Without a left/right border, rows stored end to end are one run per channel.
+    const bool whole = x0 == 0 && x1 == w && w == wide && rs == w;
+    const bool unit_columns = src.col_stride == 1;
     const int64_t first = (y0 + top - row0) * wide, last = (y1 + top - row0) * wide;  // band vectors of the source
     at::parallel_for(0, groups * channels, grain(groups * channels, 2.0 * channel_stride()), [&](int64_t begin,
                                                                                                int64_t end) {
@@ -714,18 +718,27 @@ struct LaneBand {
           continue;
         }
         const int64_t valid = std::min(kVec, batch - group * kVec);
-        for (int64_t lane = 0; lane < valid; ++lane) in[lane] = src + ((group * kVec + lane) * channels + c) * h * w;
+        for (int64_t lane = 0; lane < valid; ++lane) in[lane] = src.row(group * kVec + lane, c, 0);
         std::fill(p, p + first * kVec, T(0));
         std::fill(p + last * kVec, p + channel_stride(), T(0));
-        if (whole) {
+        if (whole && unit_columns) {
           interleave_run<T, S>(in, valid, y0 * w, (y1 - y0) * w, p + first * kVec);
           continue;
         }
         for (int64_t y = y0; y < y1; ++y) {
           T* row = p + (y + top - row0) * wide * kVec;
           std::fill(row, row + (x0 + left) * kVec, T(0));
-          interleave_run<T, S>(in, valid, y * w + x0, x1 - x0, row + (x0 + left) * kVec);
           std::fill(row + (x1 + left) * kVec, row + wide * kVec, T(0));
+          if (unit_columns) {
+            interleave_run<T, S>(in, valid, y * rs + x0, x1 - x0, row + (x0 + left) * kVec);
+            continue;
+          }
+          // Other layouts (channels_last, an expanded gradient): element by element.
+          for (int64_t x = x0; x < x1; ++x) {
+            T* v = row + (x + left) * kVec;
+            for (int64_t lane = 0; lane < kVec; ++lane)
+              v[lane] = lane < valid ? static_cast<T>(in[lane][y * rs + x * src.col_stride]) : T(0);
+          }
         }
       }
     });
@@ -752,14 +765,14 @@ struct WgradBand {
   Reduction<T> red;
 
   template <typename S>
-  void fill(const ConvGeometry& g, const S* x, const S* dy, int64_t out_c, int64_t batch, int64_t group0,
-            int64_t groups, int64_t oy0, int64_t out_rows) {
+  void fill(const ConvGeometry& g, const Planes<S>& x, const Planes<S>& dy, int64_t group0, int64_t groups,
+            int64_t oy0, int64_t out_rows) {
     constexpr int64_t V = kLanes<T>;
     const int64_t wide = g.width + 2 * g.pw;
     // Padded input rows [oy0 * sh, the last output row's reach).
     const int64_t in_rows = (out_rows - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-    xs.fill(x, batch, group0, groups, g.channels, g.height, g.width, oy0 * g.sh, in_rows, wide, g.ph, g.pw);
-    dys.fill(dy, batch, group0, groups, out_c, g.out_h, g.out_w, oy0, out_rows, g.out_w, 0, 0);
+    xs.fill(x, group0, groups, oy0 * g.sh, in_rows, wide, g.ph, g.pw);
+    dys.fill(dy, group0, groups, oy0, out_rows, g.out_w, 0, 0);
     red.length = g.out_w;
     red.b_step = g.sw * V;
     red.outer = groups;
@@ -800,13 +813,13 @@ struct WgradBand {
 // * Images smaller than a band: the whole batch is interleaved once and
 //   every tile reduces over all of it, the workers splitting the nodes.
 template <typename T, typename S>
-void conv_grad_weight_lanes(const BlockLayout& L, const ConvGeometry& g, const S* x, const S* dy, T* dw,
-                            int64_t batch) {
+void conv_grad_weight_lanes(const BlockLayout& L, const ConvGeometry& g, const Planes<S>& x, const Planes<S>& dy,
+                            T* dw, int64_t batch) {
   constexpr int64_t V = kLanes<T>, kWgradBandPixels = 448;
-  const int64_t out_c = L.out_features(), weights = L.num_weights(), groups = (batch + V - 1) / V;
+  const int64_t weights = L.num_weights(), groups = (batch + V - 1) / V;
   if (g.pixels() < kWgradBandPixels) {
     WgradBand<T> band;
-    band.fill(g, x, dy, out_c, batch, 0, groups, 0, g.out_h);
+    band.fill(g, x, dy, 0, groups, 0, g.out_h);
     const double work = static_cast<double>(weights) * static_cast<double>(g.pixels() * groups * V);
     at::parallel_for(0, L.n, grain(L.n, work), [&](int64_t begin, int64_t end) {
       std::vector<const T*> rows;
@@ -825,7 +838,7 @@ void conv_grad_weight_lanes(const BlockLayout& L, const ConvGeometry& g, const S
     T* my_dw = partial.data() + at::get_thread_num() * weights;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t oy0 = (task % bands) * band_rows;
-      band.fill(g, x, dy, out_c, batch, task / bands, 1, oy0, std::min(band_rows, g.out_h - oy0));
+      band.fill(g, x, dy, task / bands, 1, oy0, std::min(band_rows, g.out_h - oy0));
       for (int64_t i = 0; i < L.n; ++i) band.reduce_node(L, g, i, rows, my_dw, true);
     }
   });
@@ -834,10 +847,11 @@ void conv_grad_weight_lanes(const BlockLayout& L, const ConvGeometry& g, const S
 
 // Backward over images: every worker owns whole images (their input
 // gradients never overlap) and a private weight gradient, summed at the end.
+// x is read only for dw, w only for dx.
 template <typename T, typename S>
-void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const S* x, const S* dy, T* dx,
-                          T* dw, int64_t batch) {
-  const int64_t out_c = L.out_features(), weights = L.num_weights();
+void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& x,
+                          const Planes<S>& dy, T* dx, T* dw, int64_t batch) {
+  const int64_t weights = L.num_weights();
   // Weight gradients with a whole-call kernel; the strided per-image one below otherwise.
   if (dw && lanes_pay_off<T>(batch)) {
     conv_grad_weight_lanes(L, g, x, dy, dw, batch);
@@ -858,9 +872,8 @@ void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* 
     std::vector<const T*> rows;
     T* my_dw = dw ? partial.data() + at::get_thread_num() * weights : nullptr;
     for (int64_t i = begin; i < end; ++i) {
-      const S* dyi = dy + i * out_c * g.pixels();
-      if (dx) conv_grad_input_image<T, S>(L, g, w, dyi, dx + i * g.image(), groups, t, work, panel);
-      if (dw) conv_grad_weight_image<T, S>(L, g, x + i * g.image(), dyi, my_dw, panel, cols, rows);
+      if (dx) conv_grad_input_image<T, S>(L, g, w, dy, i, dx + i * g.image(), groups, t, work, panel);
+      if (dw) conv_grad_weight_image<T, S>(L, g, x, dy, i, my_dw, panel, cols, rows);
     }
   });
   if (dw) sum_worker_gradients(partial, workers, dw);
@@ -946,8 +959,7 @@ at::Tensor conv2d_forward(const at::Tensor& x, const at::Tensor& weight, const c
                           at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation) {
   const BlockLayout L = checked_layout(layout_tensor, weight, kernel_size[0] * kernel_size[1]);
   check_conv_inputs("relational_conv2d", x, weight, bias, L, out_channels, kernel_size, stride, padding, dilation);
-  const at::Tensor xc = x.contiguous();
-  const ConvGeometry g = geometry(xc.sizes(), kernel_size, stride, padding, dilation);
+  const ConvGeometry g = geometry(x.sizes(), kernel_size, stride, padding, dilation);
   const at::ScalarType type = compute_type(x.scalar_type());
   at::Tensor y = at::empty({x.size(0), L.out_features(), g.out_h, g.out_w}, x.options());
   const c10::optional<at::Tensor> b = bias ? c10::optional<at::Tensor>(bias->contiguous()) : c10::nullopt;
@@ -956,7 +968,7 @@ at::Tensor conv2d_forward(const at::Tensor& x, const at::Tensor& weight, const c
     const at::Tensor w = weight.to(type).contiguous();
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "relational_conv2d_forward_io", [&] {
       using S = scalar_t;
-      conv_forward_kernel<T, S>(L, g, w.data_ptr<T>(), xc.data_ptr<S>(), b ? b->data_ptr<S>() : nullptr,
+      conv_forward_kernel<T, S>(L, g, w.data_ptr<T>(), Planes<S>::of(x), b ? b->data_ptr<S>() : nullptr,
                                 y.data_ptr<S>(), x.size(0));
     });
   });
@@ -983,16 +995,16 @@ at::Tensor conv2d_grad_input(const at::Tensor& grad_out, const at::Tensor& weigh
                     " channels, expected in_channels=", L.in_features());
   const ConvGeometry g = geometry(input_size, kernel_size, stride, padding, dilation);
   TORCH_CHECK_VALUE(g.out_h >= 1 && g.out_w >= 1, "relational_conv2d backward: the input is smaller than the kernel");
-  const at::Tensor dyc = grad_out.contiguous();
-  check_grad_output(dyc, g, input_size[0], L.out_features());
+  check_grad_output(grad_out, g, input_size[0], L.out_features());
   const at::ScalarType type = compute_type(grad_out.scalar_type());
   at::Tensor dx = at::empty(input_size, grad_out.options().dtype(type));
   AT_DISPATCH_FLOATING_TYPES(type, "relational_conv2d_grad_input_cpu", [&] {
     using T = scalar_t;
     const at::Tensor w = weight.to(type).contiguous();
-    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, dyc.scalar_type(), "relational_conv2d_grad_input_io", [&] {
-      conv_backward_kernel<T, scalar_t>(L, g, w.data_ptr<T>(), nullptr, dyc.data_ptr<scalar_t>(), dx.data_ptr<T>(),
-                                        nullptr, input_size[0]);
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, grad_out.scalar_type(), "relational_conv2d_grad_input_io",
+                                    [&] {
+      conv_backward_kernel<T, scalar_t>(L, g, w.data_ptr<T>(), Planes<scalar_t>{}, Planes<scalar_t>::of(grad_out),
+                                        dx.data_ptr<T>(), nullptr, input_size[0]);
     });
   });
   return dx.to(grad_out.scalar_type());
@@ -1003,16 +1015,15 @@ at::Tensor conv2d_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, c
                               at::IntArrayRef padding, at::IntArrayRef dilation) {
   const BlockLayout L = checked_layout(layout_tensor, weight, kernel_size[0] * kernel_size[1]);
   check_conv_geometry("relational_conv2d backward", x, L.in_features(), kernel_size, stride, padding, dilation);
-  const at::Tensor xc = x.contiguous();
-  const ConvGeometry g = geometry(xc.sizes(), kernel_size, stride, padding, dilation);
-  const at::Tensor dyc = grad_out.to(x.scalar_type()).contiguous();
+  const ConvGeometry g = geometry(x.sizes(), kernel_size, stride, padding, dilation);
+  const at::Tensor dyc = grad_out.to(x.scalar_type());
   check_grad_output(dyc, g, x.size(0), L.out_features());
   const at::ScalarType type = compute_type(x.scalar_type());
   at::Tensor dw = at::empty({L.num_weights()}, x.options().dtype(type));
   AT_DISPATCH_FLOATING_TYPES(type, "relational_conv2d_grad_weight_cpu", [&] {
     using T = scalar_t;
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "relational_conv2d_grad_weight_io", [&] {
-      conv_backward_kernel<T, scalar_t>(L, g, nullptr, xc.data_ptr<scalar_t>(), dyc.data_ptr<scalar_t>(), nullptr,
+      conv_backward_kernel<T, scalar_t>(L, g, nullptr, Planes<scalar_t>::of(x), Planes<scalar_t>::of(dyc), nullptr,
                                         dw.data_ptr<T>(), x.size(0));
     });
   });
