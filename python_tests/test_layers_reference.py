@@ -178,6 +178,40 @@ def test_conv_matches_masked_dense(name, dtype, implementation):
         _check_conv(layer, torch.randn(batch, c_in, 9, 10, dtype=dtype))
 
 
+def test_conv_passes_same_bits_for_any_thread_count_and_schedule():
+    """The conv passes share their tasks out as the workers finish (balanced_for.hpp), so which
+    worker runs which image or band depends on timing; with 3 threads on 2 cores, tasks are taken
+    from other workers' shares. The weight gradient sums its tasks' parts in a fixed order
+    (balanced_sum), so every pass must give the same bits on every call and for 1, 2 or 3 threads:
+    batch-lane bands (batch 16, 48 x 48), whole-batch lanes (batch 16, 9 x 9) and per-image im2col
+    (batch 5, stride 2)."""
+    ops = torch.ops.relsparse
+    g = graphs.connected_ws_flex(16, 4, 0.2, seed=2)
+    torch.manual_seed(7)
+    cases = [(16, 48, 1), (16, 9, 1), (5, 30, 2)]
+    old = torch.get_num_threads()
+    try:
+        for batch, size, stride in cases:
+            layer = RelationalConv2d(32, 32, 3, g, stride=stride, padding=1, implementation="sparse")
+            layout, w = layer.layout.tensor_on(torch.device("cpu")), layer.weight.detach()
+            geometry = ([3, 3], [stride, stride], [1, 1], [1, 1])
+            x = torch.randn(batch, 32, size, size)
+            dy = torch.randn_like(ops.conv2d(x, w, None, layout, 32, *geometry))
+            results = []
+            for threads in (1, 2, 3, 3, 3, 2):
+                torch.set_num_threads(threads)
+                results.append((
+                    ops.conv2d(x, w, None, layout, 32, *geometry),
+                    ops.conv2d_grad_input(dy, w, layout, list(x.shape), *geometry),
+                    ops.conv2d_grad_weight(dy, x, w, layout, *geometry),
+                ))
+            for got in results[1:]:
+                for a, b in zip(results[0], got):
+                    assert torch.equal(a, b), f"batch {batch}, {size}x{size}, stride {stride}"
+    finally:
+        torch.set_num_threads(old)
+
+
 def test_conv_large_image_spans_several_pixel_tiles():
     g = graphs.connected_ws_flex(8, 3, 0.2, seed=0)
     layer = RelationalConv2d(24, 16, 3, g, padding=1, dtype=torch.float64, implementation="sparse")
@@ -207,7 +241,7 @@ def test_conv_batch_lane_layout(dtype):
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_conv_batch_lane_layout_in_bands(dtype):
     """Outputs of >= 448 pixels: the batch-lane weight gradient runs band by band (each worker its
-    own bands of one group and a private dW), including a last band shorter than the others."""
+    bands of one group, summed in a fixed order), including a last band shorter than the others."""
     lanes = 64 // torch.finfo(dtype).bits * 8
     g = graphs.connected_ws_flex(8, 3, 0.2, seed=1)
     torch.manual_seed(4)

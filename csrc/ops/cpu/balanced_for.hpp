@@ -12,6 +12,10 @@
 // run on the same core and share its cache. Each worker takes tasks from
 // the front of its own share. When that is empty, it takes tasks from the
 // back of the other shares, one at a time. Every task runs exactly once.
+//
+// Also here: PerWorker (a worker's buffers, kept from task to task) and
+// balanced_sum (tasks that add into one sum, summed in an order that does
+// not depend on who ran what).
 #pragma once
 
 #include <ATen/Parallel.h>
@@ -20,6 +24,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace relsparse::ops::cpu {
 
@@ -76,6 +81,51 @@ void balanced_for(int64_t count, int64_t grain, F&& f) {
       while (shares[w].take(true, &task)) f(task);
       for (int64_t k = 1; k < workers; ++k)
         while (shares[(w + k) % workers].take(false, &task)) f(task);
+    }
+  });
+}
+
+// One State per ATen worker thread, for tasks that keep buffers (or an
+// input copy they may reuse) from one task to the next on the same worker.
+template <class State>
+class PerWorker {
+ public:
+  PerWorker() : states_(static_cast<size_t>(at::get_num_threads())) {}
+  State& mine() { return states_[static_cast<size_t>(at::get_thread_num())]; }
+
+ private:
+  std::vector<State> states_;
+};
+
+// out[0 .. size) = the sum over tasks [0, count) of what f(task, acc) adds
+// to a zeroed accumulator acc of `size` elements, with the tasks shared
+// out as by balanced_for.
+//
+// A floating-point sum depends on its order, and which worker runs which
+// task depends on timing here. So the tasks are cut into `slots` runs of
+// consecutive tasks; one worker adds a whole slot into the slot's own
+// accumulator, task by task, and the slots are summed in slot order. The
+// result has the same bits whoever ran what, and whatever the thread count
+// while the slots' accumulators fit kSumBudget elements (beyond that there
+// are as many slots as threads, the fewest that keep every worker busy).
+template <class T, class F>
+void balanced_sum(int64_t count, int64_t grain, int64_t size, T* out, F&& f) {
+  constexpr int64_t kSumBudget = int64_t(1) << 23;  // 32 MB of float accumulators
+  const int64_t threads = at::get_num_threads();
+  const int64_t fit = kSumBudget / std::max<int64_t>(size, 1);  // accumulators within the budget
+  const int64_t wanted = std::max<int64_t>(1, std::min(count, std::max(threads, fit)));
+  const int64_t per_slot = std::max<int64_t>(1, (count + wanted - 1) / wanted);
+  const int64_t slots = std::max<int64_t>(1, (count + per_slot - 1) / per_slot);
+  std::vector<T> acc(static_cast<size_t>(slots * size), T(0));
+  balanced_for(slots, std::max<int64_t>(1, grain / per_slot), [&](int64_t slot) {
+    for (int64_t task = slot * per_slot; task < std::min(count, (slot + 1) * per_slot); ++task)
+      f(task, acc.data() + slot * size);
+  });
+  at::parallel_for(0, size, 1 << 14, [&](int64_t begin, int64_t end) {
+    std::copy(acc.begin() + begin, acc.begin() + end, out + begin);
+    for (int64_t slot = 1; slot < slots; ++slot) {
+      const T* part = acc.data() + slot * size;
+      for (int64_t k = begin; k < end; ++k) out[k] += part[k];
     }
   });
 }

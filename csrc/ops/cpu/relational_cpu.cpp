@@ -443,7 +443,8 @@ void im2col_tile(const ConvGeometry& g, const Planes<S>& x, int64_t image, int64
         int64_t oy = p0 / g.out_w, ox = p0 % g.out_w;
         for (int64_t t = 0; t < count; ++t) {
           const int64_t iy = oy * g.sh - g.ph + ki * g.dh, ix = ox * g.sw - g.pw + kj * g.dw;
-          row[t] = (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width) ? static_cast<T>(x.at(image, c, iy, ix)) : T(0);
+          const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
+          row[t] = inside ? static_cast<T>(x.at(image, c, iy, ix)) : T(0);
           if (++ox == g.out_w) {
             ox = 0;
             ++oy;
@@ -485,49 +486,53 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
   const int64_t tiles = (columns + kConvTile<T> - 1) / kConvTile<T>;
   const double work = static_cast<double>(L.num_weights()) * static_cast<double>(columns * batch);
   const std::vector<RowGroup<T>> groups = forward_groups(L, w);
-  at::parallel_for(0, batch * tiles, grain(batch * tiles, work), [&](int64_t begin, int64_t end) {
+  // A worker pads each image it meets (its tasks of an image are
+  // consecutive, and so are those it takes from another's share, backwards)
+  // into its own buffer, which its tiles then read from cache: padding the
+  // whole batch up front went out to memory and back.
+  struct Worker {
     GatherTable<T> t;
-    std::vector<T> cols, out(static_cast<size_t>(out_c * kConvTile<T>));
-    // A worker pads each image it meets (its tasks of an image are
-    // consecutive) into its own buffer, which its tiles then read from
-    // cache: padding the whole batch up front went out to memory and back.
+    std::vector<T> cols, out;
     PaddedImages<T> padded;
     int64_t padded_image = -1;
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
-      const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
-      if (g.implicit() && img != padded_image) {
-        pad_inputs(g, x, img, 1, padded);
-        padded_image = img;
-      } else if (!g.implicit()) {
-        cols.resize(static_cast<size_t>(g.channels * kk * ld));
-        im2col_tile(g, x, img, q0, count, ld, cols.data());
+  };
+  PerWorker<Worker> workers;
+  balanced_for(batch * tiles, grain(batch * tiles, work), [&](int64_t task) {
+    Worker& me = workers.mine();
+    me.out.resize(static_cast<size_t>(out_c * kConvTile<T>));
+    const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
+    const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
+    if (g.implicit() && img != me.padded_image) {
+      pad_inputs(g, x, img, 1, me.padded);
+      me.padded_image = img;
+    } else if (!g.implicit()) {
+      me.cols.resize(static_cast<size_t>(g.channels * kk * ld));
+      im2col_tile(g, x, img, q0, count, ld, me.cols.data());
+    }
+    auto row_of = [&](int64_t ch, int64_t r) {
+      return g.implicit() ? shifted_row(g, me.padded, 0, ch, r) + q0 : me.cols.data() + (ch * kk + r) * ld;
+    };
+    for (const RowGroup<T>& group : groups) {
+      if (group.dense()) {
+        dense_group_product(group, kk, row_of, me.t, ld / kLanes<T>, me.out.data(), ld);
+        continue;
       }
-      auto row_of = [&](int64_t ch, int64_t r) {
-        return g.implicit() ? shifted_row(g, padded, 0, ch, r) + q0 : cols.data() + (ch * kk + r) * ld;
-      };
-      for (const RowGroup<T>& group : groups) {
-        if (group.dense()) {
-          dense_group_product(group, kk, row_of, t, ld / kLanes<T>, out.data(), ld);
-          continue;
-        }
-        const int64_t i = group.first_node;
-        forward_entries<T>(L, i, row_of, t);
-        gather_rows(w, L.row_k[i] * kk, t, group.rows, 0, ld / kLanes<T>, out.data() + group.first_row * ld, ld);
-      }
-      // The tile's output pixels, a row segment at a time (columns ox >=
-      // out_w of the padded width are dropped).
-      S* yi = y + img * out_c * g.pixels();
-      for (int64_t oy = q0 / wide; oy * wide < q0 + count; ++oy) {
-        const int64_t a = std::max(q0, oy * wide), b = std::min(q0 + count, oy * wide + g.out_w);
-        if (a >= b) continue;
-        const int64_t dst = oy * g.out_w + (a - oy * wide);
-        for (int64_t o = 0; o < out_c; ++o) {
-          const T bo = bias ? static_cast<T>(bias[o]) : T(0);
-          const T* src = out.data() + o * ld + (a - q0);
-          S* yo = yi + o * g.pixels() + dst;
-          for (int64_t q = 0; q < b - a; ++q) yo[q] = static_cast<S>(src[q] + bo);
-        }
+      const int64_t i = group.first_node;
+      forward_entries<T>(L, i, row_of, me.t);
+      gather_rows(w, L.row_k[i] * kk, me.t, group.rows, 0, ld / kLanes<T>, me.out.data() + group.first_row * ld, ld);
+    }
+    // The tile's output pixels, a row segment at a time (columns ox >=
+    // out_w of the padded width are dropped).
+    S* yi = y + img * out_c * g.pixels();
+    for (int64_t oy = q0 / wide; oy * wide < q0 + count; ++oy) {
+      const int64_t a = std::max(q0, oy * wide), b = std::min(q0 + count, oy * wide + g.out_w);
+      if (a >= b) continue;
+      const int64_t dst = oy * g.out_w + (a - oy * wide);
+      for (int64_t o = 0; o < out_c; ++o) {
+        const T bo = bias ? static_cast<T>(bias[o]) : T(0);
+        const T* src = me.out.data() + o * ld + (a - q0);
+        S* yo = yi + o * g.pixels() + dst;
+        for (int64_t q = 0; q < b - a; ++q) yo[q] = static_cast<S>(src[q] + bo);
       }
     }
   });
@@ -666,18 +671,6 @@ void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, cons
   });
 }
 
-// dw = the sum of `workers` private weight gradients laid end to end in
-// `partial`, always added in worker order.
-template <typename T>
-void sum_worker_gradients(const std::vector<T>& partial, int workers, T* dw) {
-  const int64_t weights = static_cast<int64_t>(partial.size()) / workers;
-  for (int64_t k = 0; k < weights; ++k) {
-    T sum = 0;
-    for (int s = 0; s < workers; ++s) sum += partial[s * weights + k];
-    dw[k] = sum;
-  }
-}
-
 // A band of rows of images interleaved by lanes ("batch-lane" layout):
 // vector (group, c, row, col) holds pixel (row0 + row - top, col - left) of
 // channel c of images (group0 + group) * lanes + 0 .. lanes - 1 (zero past
@@ -806,7 +799,7 @@ struct WgradBand {
 // * Large images: tasks are bands of about kWgradBandPixels output pixels
 //   of one group. A worker interleaves a band of dy and the input rows it
 //   reads (all channels), then runs every node's dW tiles over it, adding
-//   to its private dW. The tiles read the copies from cache right after
+//   to the band's slot of sums (balanced_sum). The tiles read the copies from cache right after
 //   they are written, instead of from memory, as interleaving whole
 //   tensors up front did (two 25 MB tensors at 64 x 56^2, batch 32: the
 //   pass ran at half the speed).
@@ -821,33 +814,29 @@ void conv_grad_weight_lanes(const BlockLayout& L, const ConvGeometry& g, const P
     WgradBand<T> band;
     band.fill(g, x, dy, 0, groups, 0, g.out_h);
     const double work = static_cast<double>(weights) * static_cast<double>(g.pixels() * groups * V);
-    at::parallel_for(0, L.n, grain(L.n, work), [&](int64_t begin, int64_t end) {
-      std::vector<const T*> rows;
-      for (int64_t i = begin; i < end; ++i) band.reduce_node(L, g, i, rows, dw, false);
-    });
+    PerWorker<std::vector<const T*>> rows;
+    balanced_for(L.n, grain(L.n, work), [&](int64_t i) { band.reduce_node(L, g, i, rows.mine(), dw, false); });
     return;
   }
   const int64_t band_rows = std::max<int64_t>(1, kWgradBandPixels / g.out_w);
   const int64_t bands = (g.out_h + band_rows - 1) / band_rows;
-  const int workers = at::get_num_threads();
-  std::vector<T> partial(static_cast<size_t>(workers * weights), T(0));
   const double work = static_cast<double>(weights) * static_cast<double>(band_rows * g.out_w * V);
-  at::parallel_for(0, groups * bands, grain(groups * bands, work), [&](int64_t begin, int64_t end) {
+  struct Worker {
     WgradBand<T> band;
     std::vector<const T*> rows;
-    T* my_dw = partial.data() + at::get_thread_num() * weights;
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t oy0 = (task % bands) * band_rows;
-      band.fill(g, x, dy, task / bands, 1, oy0, std::min(band_rows, g.out_h - oy0));
-      for (int64_t i = 0; i < L.n; ++i) band.reduce_node(L, g, i, rows, my_dw, true);
-    }
+  };
+  PerWorker<Worker> workers;
+  balanced_sum(groups * bands, grain(groups * bands, work), weights, dw, [&](int64_t task, T* acc) {
+    Worker& me = workers.mine();
+    const int64_t oy0 = (task % bands) * band_rows;
+    me.band.fill(g, x, dy, task / bands, 1, oy0, std::min(band_rows, g.out_h - oy0));
+    for (int64_t i = 0; i < L.n; ++i) me.band.reduce_node(L, g, i, me.rows, acc, true);
   });
-  sum_worker_gradients(partial, workers, dw);
 }
 
-// Backward over images: every worker owns whole images (their input
-// gradients never overlap) and a private weight gradient, summed at the end.
-// x is read only for dw, w only for dx.
+// Backward over images (x is read only for dw, w only for dx). The input
+// gradients of different images never overlap; their weight gradients are
+// summed in a fixed order (balanced_sum).
 template <typename T, typename S>
 void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& x,
                           const Planes<S>& dy, T* dx, T* dw, int64_t batch) {
@@ -861,22 +850,25 @@ void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* 
     dw = nullptr;
   }
   if (!dx && !dw) return;
-  const int workers = at::get_num_threads();
-  std::vector<T> partial(dw ? static_cast<size_t>(workers * weights) : 0, T(0));
   const double work = static_cast<double>(weights) * static_cast<double>(g.pixels() * batch);
   // Row groups serve the stride-1 input gradient; strided ones go node by node.
   const std::vector<RowGroup<T>> groups = dx && g.implicit() ? grad_input_groups(L, w) : std::vector<RowGroup<T>>{};
-  at::parallel_for(0, batch, grain(batch, work), [&](int64_t begin, int64_t end) {
+  struct Worker {
     GatherTable<T> t;
     std::vector<T> work, panel, cols;
     std::vector<const T*> rows;
-    T* my_dw = dw ? partial.data() + at::get_thread_num() * weights : nullptr;
-    for (int64_t i = begin; i < end; ++i) {
-      if (dx) conv_grad_input_image<T, S>(L, g, w, dy, i, dx + i * g.image(), groups, t, work, panel);
-      if (dw) conv_grad_weight_image<T, S>(L, g, x, dy, i, my_dw, panel, cols, rows);
-    }
-  });
-  if (dw) sum_worker_gradients(partial, workers, dw);
+  };
+  PerWorker<Worker> workers;
+  if (dx)
+    balanced_for(batch, grain(batch, work), [&](int64_t i) {
+      Worker& me = workers.mine();
+      conv_grad_input_image<T, S>(L, g, w, dy, i, dx + i * g.image(), groups, me.t, me.work, me.panel);
+    });
+  if (dw)
+    balanced_sum(batch, grain(batch, work), weights, dw, [&](int64_t i, T* acc) {
+      Worker& me = workers.mine();
+      conv_grad_weight_image<T, S>(L, g, x, dy, i, acc, me.panel, me.cols, me.rows);
+    });
 }
 
 }  // namespace
