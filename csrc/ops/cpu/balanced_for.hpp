@@ -105,9 +105,10 @@ class PerWorker {
 // task depends on timing here. So the tasks are cut into `slots` runs of
 // consecutive tasks; one worker adds a whole slot into the slot's own
 // accumulator, task by task, and the slots are summed in slot order. The
-// result has the same bits whoever ran what, and whatever the thread count
-// while the slots' accumulators fit kSumBudget elements (beyond that there
-// are as many slots as threads, the fewest that keep every worker busy).
+// result has the same bits whoever ran what. Nor does it depend on the
+// thread count, unless the threads outnumber the accumulators that fit in
+// kSumBudget elements: then there is one slot per thread, so that every
+// worker has work.
 template <class T, class F>
 void balanced_sum(int64_t count, int64_t grain, int64_t size, T* out, F&& f) {
   constexpr int64_t kSumBudget = int64_t(1) << 23;  // 32 MB of float accumulators

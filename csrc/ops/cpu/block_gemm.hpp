@@ -258,11 +258,13 @@ inline Vec<double> load_first(const double* p, int64_t n) {
 
 }  // namespace detail
 
-// out[t * lanes + lane] = in[lane][offset + t] for t < count: `valid` source
-// rows (the rest of the lanes are zero) interleaved lane by lane, a square
-// block at a time through registers.
+// out[t * out_stride + lane] = in[lane][offset + t] for t < count: `valid`
+// source rows (the rest of the lanes are zero) interleaved lane by lane, a
+// square block at a time through registers. out_stride = lanes writes the
+// vectors end to end.
 template <typename T, typename S>
-void interleave_run(const S* const* in, int64_t valid, int64_t offset, int64_t count, T* out) {
+void interleave_run(const S* const* in, int64_t valid, int64_t offset, int64_t count, T* out,
+                    int64_t out_stride = kLanes<T>) {
   constexpr int64_t L = kLanes<T>;
   using detail::Vec;
   int64_t t = 0;
@@ -272,7 +274,7 @@ void interleave_run(const S* const* in, int64_t valid, int64_t offset, int64_t c
         Vec<T> v[L];
         for (int64_t lane = 0; lane < L; ++lane) v[lane] = detail::load(in[lane] + offset + t);
         detail::transpose_square<T>(v);
-        for (int64_t k = 0; k < L; ++k) detail::store(out + (t + k) * L, v[k]);
+        for (int64_t k = 0; k < L; ++k) detail::store(out + (t + k) * out_stride, v[k]);
       }
 #ifdef __AVX512F__
       if (t < count) {
@@ -280,7 +282,7 @@ void interleave_run(const S* const* in, int64_t valid, int64_t offset, int64_t c
         Vec<T> v[L];
         for (int64_t lane = 0; lane < L; ++lane) v[lane] = detail::load_first(in[lane] + offset + t, n);
         detail::transpose_square<T>(v);
-        for (int64_t k = 0; k < n; ++k) detail::store(out + (t + k) * L, v[k]);
+        for (int64_t k = 0; k < n; ++k) detail::store(out + (t + k) * out_stride, v[k]);
         return;
       }
 #endif
@@ -295,7 +297,7 @@ void interleave_run(const S* const* in, int64_t valid, int64_t offset, int64_t c
     Vec<T> v[L];
     for (int64_t lane = 0; lane < L; ++lane) v[lane] = detail::load(block[lane]);
     detail::transpose_square<T>(v);
-    for (int64_t k = 0; k < n; ++k) detail::store(out + (t + k) * L, v[k]);
+    for (int64_t k = 0; k < n; ++k) detail::store(out + (t + k) * out_stride, v[k]);
   }
 }
 

@@ -43,7 +43,6 @@ struct Planes {
     return data + image * batch_stride + c * channel_stride + y * row_stride;
   }
   S at(int64_t image, int64_t c, int64_t y, int64_t x) const { return row(image, c, y)[x * col_stride]; }
-  int64_t pixels() const { return height * width; }
 };
 
 // out[k] = T(row[(first + k) * stride]) for k < count (a contiguous row is
