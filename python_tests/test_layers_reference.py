@@ -306,16 +306,17 @@ def _in_layout(shape, kind: str, dtype) -> torch.Tensor:
 def test_conv_ops_read_any_layout_in_place(dtype, kind):
     """The CPU conv ops read x and dy through their strides (csrc/ops/cpu/planes.hpp), with no
     contiguous copy, in every path: stride 1 (padded planes) and 2 (im2col), per-image (batch 3) and
-    batch-lane (batch 13) weight gradients, rows interleaved whole or one by one. Each result must
+    batch-lane (batch 13) weight gradients, rows interleaved whole or one by one, channels_last
+    pixels transposed a vector's worth at a time and one by one (widths 11 and 37). Each result must
     have the same bits as the same call on contiguous copies."""
     ops = torch.ops.relsparse
     g = graphs.connected_ws_flex(8, 4, 0.3, seed=1)
     torch.manual_seed(5)
-    for batch, stride in itertools.product((3, 13), (1, 2)):
+    for batch, stride, (height, width) in itertools.product((3, 13), (1, 2), ((9, 11), (7, 37))):
         layer = RelationalConv2d(16, 12, 3, g, stride=stride, padding=1, dtype=dtype, implementation="sparse")
         layout, w = layer.layout.tensor_on(torch.device("cpu")), layer.weight.detach()
         geometry = ([3, 3], [stride, stride], [1, 1], [1, 1])
-        x = _in_layout((batch, 16, 9, 11), kind, dtype)
+        x = _in_layout((batch, 16, height, width), kind, dtype)
         y = ops.conv2d(x, w, None, layout, 12, *geometry)
         dy = _in_layout(tuple(y.shape), kind, dtype)
         assert not x.is_contiguous() and not dy.is_contiguous()

@@ -396,6 +396,10 @@ struct PaddedImages {
     data.reset(static_cast<size_t>(count * channels * plane));
     const int64_t y0 = std::max<int64_t>(0, top), y1 = std::min(tall, top + src.height);
     const int64_t x0 = std::max<int64_t>(0, left), x1 = std::min(wide, left + src.width);
+    if (src.col_stride != 1 && src.channel_stride == 1) {
+      fill_channels_innermost(src, first, count, top, left, y0, y1, x0, x1);
+      return;
+    }
     at::parallel_for(0, count * channels, grain(count * channels, 0.25 * plane), [&](int64_t begin, int64_t end) {
       for (int64_t bc = begin; bc < end; ++bc) {
         T* p = data.get() + bc * plane;
@@ -413,6 +417,43 @@ struct PaddedImages {
   }
   const T* channel(int64_t image, int64_t c) const { return data.get() + (image * channels + c) * plane; }
   int64_t image_stride() const { return channels * plane; }
+
+  // fill() from a source whose channels are innermost (channels_last), a
+  // padded row at a time: the channels of 16 pixels (8 in fp64) are a
+  // block that interleave_run's square transposes turn into one vector per
+  // channel (its lanes being pixels here); a row's last pixels go one by
+  // one. Copying channel by channel read every cache line of the source
+  // once per channel in it. Source rows [y0, y1), columns [x0, x1) of the
+  // padded planes, as in fill().
+  template <typename S>
+  void fill_channels_innermost(const Planes<S>& src, int64_t first, int64_t count, int64_t top, int64_t left,
+                               int64_t y0, int64_t y1, int64_t x0, int64_t x1) {
+    constexpr int64_t V = kLanes<T>;
+    at::parallel_for(0, count * tall, grain(count * tall, 0.25 * channels * wide), [&](int64_t begin, int64_t end) {
+      const S* in[V];
+      for (int64_t by = begin; by < end; ++by) {
+        const int64_t b = by / tall, y = by % tall;
+        T* row = data.get() + b * image_stride() + y * wide;  // channel 0's row y
+        const bool on_source = y >= y0 && y < y1 && x0 < x1;
+        for (int64_t c = 0; c < channels; ++c) {  // borders, and the slack after the last row
+          T* r = row + c * plane;
+          std::fill(r, r + (on_source ? x0 : wide), T(0));
+          if (on_source) std::fill(r + x1, r + wide, T(0));
+          if (y == tall - 1) std::fill(r + wide, r + plane - y * wide, T(0));
+        }
+        if (!on_source) continue;
+        const S* pixels = src.row(first + b, 0, y - top);
+        int64_t x = x0;
+        for (; x + V <= x1; x += V) {
+          for (int64_t lane = 0; lane < V; ++lane) in[lane] = pixels + (x + lane - left) * src.col_stride;
+          interleave_run<T, S>(in, V, 0, channels, row + x, plane);
+        }
+        for (; x < x1; ++x)
+          for (int64_t c = 0; c < channels; ++c)
+            row[c * plane + x] = static_cast<T>(pixels[(x - left) * src.col_stride + c]);
+      }
+    });
+  }
 };
 
 // Columns of one convolution task: a multiple of the lanes.
