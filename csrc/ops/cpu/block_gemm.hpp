@@ -108,15 +108,16 @@ inline Vec<T> splat(T x) {
   return x - Vec<T>{};
 }
 
-// c[r][col .. col + NV vectors) = sum_e a[r * rs + a_off[e]] * b_rows[e][col ..].
+// c[r][col .. col + NV vectors) = sum_e a[r * rs + a_off[e]] * b_rows[e][b_shift + col ..].
 template <typename T, int MR, int NV>
 void gather_kernel(const T* a, int64_t rs, const int64_t* a_off, const T* const* b_rows, int64_t entries,
-                   int64_t col, T* c, int64_t ldc) {
+                   int64_t col, T* c, int64_t ldc, int64_t b_shift) {
+  const int64_t b_col = b_shift + col;
   Vec<T> acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = Vec<T>{};
   for (int64_t e = 0; e < entries; ++e) {
-    const T* b = b_rows[e] + col;
+    const T* b = b_rows[e] + b_col;
     const T* w = a + a_off[e];
     Vec<T> bv[NV];
     for (int v = 0; v < NV; ++v) bv[v] = load(b + v * kLanes<T>);
@@ -134,20 +135,22 @@ void gather_kernel(const T* a, int64_t rs, const int64_t* a_off, const T* const*
 constexpr int max_vectors(int mr) { return mr >= 4 ? 4 : (mr == 3 ? 6 : 8); }
 
 template <typename T, int MR, int NV>
-void columns_tail(const T* a, int64_t rs, const GatherTable<T>& t, int64_t col, T* c, int64_t ldc, int64_t vectors) {
+void columns_tail(const T* a, int64_t rs, const GatherTable<T>& t, int64_t col, T* c, int64_t ldc, int64_t vectors,
+                  int64_t b_shift) {
   if constexpr (NV > 1) {
     if (vectors == NV - 1)
-      return gather_kernel<T, MR, NV - 1>(a, rs, t.a_off.data(), t.b_rows.data(), t.size(), col, c, ldc);
-    return columns_tail<T, MR, NV - 1>(a, rs, t, col, c, ldc, vectors);
+      return gather_kernel<T, MR, NV - 1>(a, rs, t.a_off.data(), t.b_rows.data(), t.size(), col, c, ldc, b_shift);
+    return columns_tail<T, MR, NV - 1>(a, rs, t, col, c, ldc, vectors, b_shift);
   }
 }
 
 template <typename T, int MR>
-void row_tile(const T* a, int64_t rs, const GatherTable<T>& t, int64_t col, T* c, int64_t ldc, int64_t vectors) {
+void row_tile(const T* a, int64_t rs, const GatherTable<T>& t, int64_t col, T* c, int64_t ldc, int64_t vectors,
+              int64_t b_shift) {
   constexpr int kMax = max_vectors(MR);
   for (; vectors >= kMax; vectors -= kMax, col += kMax * kLanes<T>)
-    gather_kernel<T, MR, kMax>(a, rs, t.a_off.data(), t.b_rows.data(), t.size(), col, c, ldc);
-  if (vectors > 0) columns_tail<T, MR, kMax>(a, rs, t, col, c, ldc, vectors);
+    gather_kernel<T, MR, kMax>(a, rs, t.a_off.data(), t.b_rows.data(), t.size(), col, c, ldc, b_shift);
+  if (vectors > 0) columns_tail<T, MR, kMax>(a, rs, t, col, c, ldc, vectors, b_shift);
 }
 
 }  // namespace detail
@@ -304,21 +307,23 @@ void interleave_run(const S* const* in, int64_t valid, int64_t offset, int64_t c
 // Rows [0, rows) of C (row r reads a + r * rs) over `vectors` vectors of
 // columns from `col`, in tiles of at most 6 rows of balanced sizes (8 rows
 // as 4 + 4, not 6 + 2: a 2-row tile loads one panel vector per 2 FMAs).
+// The panel rows are read from b_shift columns on, so that one table
+// serves every column tile of a panel.
 template <typename T>
 void gather_rows(const T* a, int64_t rs, const GatherTable<T>& t, int64_t rows, int64_t col, int64_t vectors, T* c,
-                 int64_t ldc) {
+                 int64_t ldc, int64_t b_shift = 0) {
   const int64_t tiles = (rows + 5) / 6;
   for (int64_t k = 0, r = 0; k < tiles; ++k) {
     const int64_t mr = rows / tiles + (k < rows % tiles ? 1 : 0);
     const T* ar = a + r * rs;
     T* cr = c + r * ldc;
     switch (mr) {
-      case 6: detail::row_tile<T, 6>(ar, rs, t, col, cr, ldc, vectors); break;
-      case 5: detail::row_tile<T, 5>(ar, rs, t, col, cr, ldc, vectors); break;
-      case 4: detail::row_tile<T, 4>(ar, rs, t, col, cr, ldc, vectors); break;
-      case 3: detail::row_tile<T, 3>(ar, rs, t, col, cr, ldc, vectors); break;
-      case 2: detail::row_tile<T, 2>(ar, rs, t, col, cr, ldc, vectors); break;
-      case 1: detail::row_tile<T, 1>(ar, rs, t, col, cr, ldc, vectors); break;
+      case 6: detail::row_tile<T, 6>(ar, rs, t, col, cr, ldc, vectors, b_shift); break;
+      case 5: detail::row_tile<T, 5>(ar, rs, t, col, cr, ldc, vectors, b_shift); break;
+      case 4: detail::row_tile<T, 4>(ar, rs, t, col, cr, ldc, vectors, b_shift); break;
+      case 3: detail::row_tile<T, 3>(ar, rs, t, col, cr, ldc, vectors, b_shift); break;
+      case 2: detail::row_tile<T, 2>(ar, rs, t, col, cr, ldc, vectors, b_shift); break;
+      case 1: detail::row_tile<T, 1>(ar, rs, t, col, cr, ldc, vectors, b_shift); break;
       default: break;
     }
     r += mr;

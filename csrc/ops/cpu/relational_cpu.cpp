@@ -125,16 +125,30 @@ std::vector<RowGroup<T>> grad_input_groups(const BlockLayout& L, const T* w) {
   return plan_row_groups<T>(L.n, L.out_features(), L.kernel_elems, w, [&](int64_t j) { return L.in_ptr[j]; }, visit);
 }
 
-// A dense group's product into c (ldc) rows first_row...: entries (channel,
-// kernel element r) read panel row row_of(channel, r).
-template <typename T, class RowOf>
-void dense_group_product(const RowGroup<T>& group, int64_t kk, RowOf&& row_of, GatherTable<T>& t, int64_t vectors,
-                         T* c, int64_t ldc) {
-  const int64_t count = static_cast<int64_t>(group.channels.size());
+// Entries of a row group's product (row_groups.hpp). A dense group: every
+// (channel, kernel element r) of its small dense weight, panel row
+// row_of(channel, r); a single node: `node_entries(node, row_of, t)`.
+template <typename T, class NodeEntries, class RowOf>
+void group_entries(const RowGroup<T>& group, int64_t kk, NodeEntries&& node_entries, RowOf&& row_of,
+                   GatherTable<T>& t) {
+  if (!group.dense()) return node_entries(group.first_node, row_of, t);
   t.clear();
-  for (int64_t s = 0; s < count; ++s)
+  for (int64_t s = 0; s < static_cast<int64_t>(group.channels.size()); ++s)
     for (int64_t r = 0; r < kk; ++r) t.push(s * kk + r, row_of(group.channels[s], r));
-  gather_rows(group.weights.data(), count * kk, t, group.rows, 0, vectors, c + group.first_row * ldc, ldc);
+}
+
+// A row group's product into rows first_row... of c (ldc), over `vectors`
+// vectors of panel columns from b_shift on. Weights: the group's dense
+// block, or the packed weight of its node (row stride node_stride).
+template <typename T>
+void group_product(const RowGroup<T>& group, int64_t kk, const T* w, int64_t node_stride, const GatherTable<T>& t,
+                   int64_t vectors, T* c, int64_t ldc, int64_t b_shift = 0) {
+  T* rows = c + group.first_row * ldc;
+  if (group.dense())
+    gather_rows(group.weights.data(), static_cast<int64_t>(group.channels.size()) * kk, t, group.rows, 0, vectors,
+                rows, ldc, b_shift);
+  else
+    gather_rows(w, node_stride, t, group.rows, 0, vectors, rows, ldc, b_shift);
 }
 
 // ------------------------------------------------------------------ linear
@@ -352,6 +366,23 @@ void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, in
 struct ConvGeometry {
   int64_t channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
   int64_t kk() const { return kh * kw; }
+  // shifts[r]: where kernel element r = ki * kw + kj reads, relative to
+  // the output pixel, in a plane of rows `wide` apart: ki * dh rows and
+  // kj * dw columns on (or, flipped, (kh - 1 - ki) * dh and (kw - 1 - kj)
+  // * dw, as the input gradient reads dy), times `scale` (lanes in a
+  // batch-lane band). A table, computed once per call: working out r / kw
+  // for every gather-table entry cost an integer division each, the
+  // hottest instructions of the 512 x 7^2 forward outside its products
+  // (perf).
+  std::vector<int64_t> kernel_shifts(int64_t wide, bool flipped = false, int64_t scale = 1) const {
+    std::vector<int64_t> shifts(static_cast<size_t>(kk()));
+    for (int64_t ki = 0; ki < kh; ++ki)
+      for (int64_t kj = 0; kj < kw; ++kj) {
+        const int64_t i = flipped ? kh - 1 - ki : ki, j = flipped ? kw - 1 - kj : kj;
+        shifts[static_cast<size_t>(ki * kw + kj)] = (i * dh * wide + j * dw) * scale;
+      }
+    return shifts;
+  }
   int64_t pixels() const { return out_h * out_w; }
   int64_t image() const { return channels * height * width; }
   bool implicit() const { return sh == 1 && sw == 1; }
@@ -466,12 +497,6 @@ void pad_inputs(const ConvGeometry& g, const Planes<S>& x, int64_t first, int64_
   images.fill(x, first, count, g.height + 2 * g.ph, g.width + 2 * g.pw, g.ph, g.pw, (g.kw - 1) * g.dw + kLanes<T>);
 }
 
-// Panel row of input channel ch, kernel element r, of one padded image.
-template <typename T>
-const T* shifted_row(const ConvGeometry& g, const PaddedImages<T>& images, int64_t image, int64_t ch, int64_t r) {
-  return images.channel(image, ch) + (r / g.kw) * g.dh * images.wide + (r % g.kw) * g.dw;
-}
-
 // cols[(c * kk + r)][t] for output pixels p0 + t of image `image` (im2col,
 // strided convs).
 template <typename T, typename S>
@@ -527,41 +552,52 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
   const int64_t tiles = (columns + kConvTile<T> - 1) / kConvTile<T>;
   const double work = static_cast<double>(L.num_weights()) * static_cast<double>(columns * batch);
   const std::vector<RowGroup<T>> groups = forward_groups(L, w);
+  const std::vector<int64_t> shifts = g.kernel_shifts(wide);  // implicit: padded rows are `wide` apart
   // A worker pads each image it meets (its tasks of an image are
   // consecutive, and so are those it takes from another's share, backwards)
   // into its own buffer, which its tiles then read from cache: padding the
-  // whole batch up front went out to memory and back.
+  // whole batch up front went out to memory and back. That buffer stays
+  // put from image to image, so the gather tables of every row group over
+  // it are built once per call, each tile reading them from its first
+  // column on (b_shift). Rebuilding them per tile had been a third of the
+  // 512 x 7^2 forward (one 64-column tile per image). The strided path's
+  // im2col tiles build theirs per tile.
   struct Worker {
-    GatherTable<T> t;
+    std::vector<GatherTable<T>> tables;
+    const T* tables_over = nullptr;  // the padded buffer the tables point into
     std::vector<T> cols, out;
     PaddedImages<T> padded;
     int64_t padded_image = -1;
   };
   PerWorker<Worker> workers;
+  auto node_entries = [&](int64_t i, auto&& row_of, GatherTable<T>& t) { forward_entries<T>(L, i, row_of, t); };
   balanced_for(batch * tiles, grain(batch * tiles, work), [&](int64_t task) {
     Worker& me = workers.mine();
     me.out.resize(static_cast<size_t>(out_c * kConvTile<T>));
+    me.tables.resize(groups.size());
     const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
     const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
-    if (g.implicit() && img != me.padded_image) {
-      pad_inputs(g, x, img, 1, me.padded);
-      me.padded_image = img;
-    } else if (!g.implicit()) {
+    int64_t b_shift = 0;
+    if (g.implicit()) {
+      if (img != me.padded_image) {
+        pad_inputs(g, x, img, 1, me.padded);
+        me.padded_image = img;
+      }
+      if (me.tables_over != me.padded.data.get()) {
+        auto row_of = [&](int64_t ch, int64_t r) { return me.padded.channel(0, ch) + shifts[r]; };
+        for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, me.tables[k]);
+        me.tables_over = me.padded.data.get();
+      }
+      b_shift = q0;
+    } else {
       me.cols.resize(static_cast<size_t>(g.channels * kk * ld));
       im2col_tile(g, x, img, q0, count, ld, me.cols.data());
+      auto row_of = [&](int64_t ch, int64_t r) { return me.cols.data() + (ch * kk + r) * ld; };
+      for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, me.tables[k]);
     }
-    auto row_of = [&](int64_t ch, int64_t r) {
-      return g.implicit() ? shifted_row(g, me.padded, 0, ch, r) + q0 : me.cols.data() + (ch * kk + r) * ld;
-    };
-    for (const RowGroup<T>& group : groups) {
-      if (group.dense()) {
-        dense_group_product(group, kk, row_of, me.t, ld / kLanes<T>, me.out.data(), ld);
-        continue;
-      }
-      const int64_t i = group.first_node;
-      forward_entries<T>(L, i, row_of, me.t);
-      gather_rows(w, L.row_k[i] * kk, me.t, group.rows, 0, ld / kLanes<T>, me.out.data() + group.first_row * ld, ld);
-    }
+    for (size_t k = 0; k < groups.size(); ++k)
+      group_product(groups[k], kk, w, L.row_k[groups[k].first_node] * kk, me.tables[k], ld / kLanes<T>,
+                    me.out.data(), ld, b_shift);
     // The tile's output pixels, a row segment at a time (columns ox >=
     // out_w of the padded width are dropped).
     S* yi = y + img * out_c * g.pixels();
@@ -581,33 +617,47 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
 
 // ---- backward
 
+// A worker's buffers for the input gradient, kept from image to image.
+// The padded dy stays put, so the stride-1 gather tables over it are built
+// once per call (as in the forward).
+template <typename T>
+struct GradInputWorker {
+  PaddedImages<T> dypad;
+  std::vector<GatherTable<T>> tables;  // of the row groups
+  const T* tables_over = nullptr;      // the dypad buffer they point into
+  GatherTable<T> t;
+  std::vector<T> work, panel;
+};
+
 // Input gradient of image `image` of dy.
 template <typename T, typename S>
 void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& dy, int64_t image,
-                           T* dxi, const std::vector<RowGroup<T>>& groups, GatherTable<T>& t, std::vector<T>& work,
-                           std::vector<T>& panel) {
+                           T* dxi, const std::vector<RowGroup<T>>& groups, const std::vector<int64_t>& flipped_shifts,
+                           GradInputWorker<T>& me) {
   const int64_t kk = g.kk(), out_c = L.out_features();
+  std::vector<T>& work = me.work;
+  std::vector<T>& panel = me.panel;
+  GatherTable<T>& t = me.t;
   if (g.implicit()) {
     // dx[c][iy][ix] = sum W[o][c][ki][kj] dy[o][iy + ph - ki dh][ix + pw - kj dw]: a forward
     // product over dy placed at ((kh-1) dh - ph, (kw-1) dw - pw) in a zero border,
     // with the kernel flipped, over columns iy * wide + ix.
-    PaddedImages<T> dypad;
     const int64_t tall = g.height + (g.kh - 1) * g.dh, wide = g.width + (g.kw - 1) * g.dw;
-    dypad.fill(dy, image, 1, tall, wide, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw,
-               (g.kw - 1) * g.dw + kLanes<T>);
+    me.dypad.fill(dy, image, 1, tall, wide, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw,
+                  (g.kw - 1) * g.dw + kLanes<T>);
     const int64_t columns = g.height * wide, ld = padded_columns<T>(columns);
     work.resize(static_cast<size_t>(g.channels * ld));
-    auto row_of = [&](int64_t o, int64_t r) {
-      return dypad.channel(0, o) + (g.kh - 1 - r / g.kw) * g.dh * wide + (g.kw - 1 - r % g.kw) * g.dw;
-    };
-    for (const RowGroup<T>& group : groups) {
-      if (group.dense()) {
-        dense_group_product(group, kk, row_of, t, ld / kLanes<T>, work.data(), ld);
-        continue;
-      }
-      grad_input_entries<T>(L, group.first_node, true, row_of, t);
-      gather_rows(w, kk, t, group.rows, 0, ld / kLanes<T>, work.data() + group.first_row * ld, ld);
+    if (me.tables_over != me.dypad.data.get()) {
+      auto row_of = [&](int64_t o, int64_t r) { return me.dypad.channel(0, o) + flipped_shifts[r]; };
+      auto node_entries = [&](int64_t j, auto&& rows, GatherTable<T>& table) {
+        grad_input_entries<T>(L, j, true, rows, table);
+      };
+      me.tables.resize(groups.size());
+      for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, me.tables[k]);
+      me.tables_over = me.dypad.data.get();
     }
+    for (size_t k = 0; k < groups.size(); ++k)
+      group_product(groups[k], kk, w, kk, me.tables[k], ld / kLanes<T>, work.data(), ld);
     for (int64_t c = 0; c < g.channels; ++c)
       for (int64_t iy = 0; iy < g.height; ++iy)
         for (int64_t ix = 0; ix < g.width; ++ix)
@@ -682,12 +732,13 @@ void conv_grad_weight_implicit(const BlockLayout& L, const ConvGeometry& g, cons
         copy_row(dy.row(bo / out_c, bo % out_c, oy), dy.col_stride, 0, g.out_w, row + oy * wide);
     }
   });
+  const std::vector<int64_t> shifts = g.kernel_shifts(wide);
   std::vector<std::vector<const T*>> rows(static_cast<size_t>(L.n));
   for (int64_t i = 0; i < L.n; ++i)
     for (int64_t blk = L.nbr_ptr[i]; blk < L.nbr_ptr[i + 1]; ++blk) {
       const int64_t j = L.nbr_idx[blk];
       for (int64_t c = L.in_ptr[j]; c < L.in_ptr[j + 1]; ++c)
-        for (int64_t r = 0; r < kk; ++r) rows[i].push_back(shifted_row(g, images, 0, c, r));
+        for (int64_t r = 0; r < kk; ++r) rows[i].push_back(images.channel(0, c) + shifts[r]);
     }
   std::fill(dw, dw + L.num_weights(), T(0));
   const int64_t chunk = std::min(ld, kWgradBlock);
@@ -837,12 +888,14 @@ template <typename T>
 struct WgradBand {
   LaneBand<T> xs, dys;
   Reduction<T> red;
+  std::vector<int64_t> shifts;  // of the kernel elements in xs (g.kernel_shifts)
 
   template <typename S>
   void fill(const ConvGeometry& g, const Planes<S>& x, const Planes<S>& dy, int64_t group0, int64_t groups,
             int64_t oy0, int64_t out_rows) {
     constexpr int64_t V = kLanes<T>;
     const int64_t wide = g.width + 2 * g.pw;
+    if (shifts.empty()) shifts = g.kernel_shifts(wide, false, V);  // the same for every band of a call
     // Padded input rows [oy0 * sh, the last output row's reach).
     const int64_t in_rows = (out_rows - 1) * g.sh + (g.kh - 1) * g.dh + 1;
     xs.fill(x, group0, groups, oy0 * g.sh, in_rows, wide, g.ph, g.pw);
@@ -866,7 +919,7 @@ struct WgradBand {
       const int64_t j = L.nbr_idx[blk];
       for (int64_t c = L.in_ptr[j]; c < L.in_ptr[j + 1]; ++c)
         for (int64_t r = 0; r < kk; ++r)
-          rows.push_back(xs.channel(c) + ((r / g.kw) * g.dh * xs.wide + (r % g.kw) * g.dw) * kLanes<T>);
+          rows.push_back(xs.channel(c) + shifts[r]);
     }
     reduce_weight_rows(dys.channel(L.out_ptr[i]), dys.channel_stride(), rows_of(L.out_ptr, i), rows.data(),
                        L.row_k[i] * kk, red, dw + L.w_ptr[i], accumulate);
@@ -934,16 +987,16 @@ void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* 
   const double work = static_cast<double>(weights) * static_cast<double>(g.pixels() * batch);
   // Row groups serve the stride-1 input gradient; strided ones go node by node.
   const std::vector<RowGroup<T>> groups = dx && g.implicit() ? grad_input_groups(L, w) : std::vector<RowGroup<T>>{};
+  const std::vector<int64_t> flipped_shifts = g.kernel_shifts(g.width + (g.kw - 1) * g.dw, true);
   struct Worker {
-    GatherTable<T> t;
-    std::vector<T> work, panel, cols;
+    GradInputWorker<T> gi;
+    std::vector<T> panel, cols;
     std::vector<const T*> rows;
   };
   PerWorker<Worker> workers;
   if (dx)
     balanced_for(batch, grain(batch, work), [&](int64_t i) {
-      Worker& me = workers.mine();
-      conv_grad_input_image<T, S>(L, g, w, dy, i, dx + i * g.image(), groups, me.t, me.work, me.panel);
+      conv_grad_input_image<T, S>(L, g, w, dy, i, dx + i * g.image(), groups, flipped_shifts, workers.mine().gi);
     });
   if (dw)
     balanced_sum(batch, grain(batch, work), weights, dw, [&](int64_t i, T* acc) {
