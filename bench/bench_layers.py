@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
@@ -37,6 +37,7 @@ from torch import nn
 from relsparse import graphs
 from relsparse.nn import RelationalConv2d, RelationalLinear
 from relsparse.nn.flops import count_flops, match_width
+from relsparse.nn.functional import dense_threshold
 
 GRAPH_K = (8, 16, 32)
 
@@ -73,6 +74,21 @@ def step(module_fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, par
     return run
 
 
+def forced_sparse_time(layer, x, device, min_time, reps) -> Optional[float]:
+    """The sparse kernels' step time where ``implementation="auto"`` picks masked dense math, else None.
+
+    These are the figures the dense thresholds (DENSE_THRESHOLD) are read from.
+    """
+    kind = "conv2d" if isinstance(layer, RelationalConv2d) else "linear"
+    if layer.density < dense_threshold(device, kind, x.shape[0] if kind == "conv2d" else None):
+        return None
+    layer.implementation = "sparse"
+    try:
+        return timer(step(layer, x, [layer.weight]), device, min_time, reps)
+    finally:
+        layer.implementation = "auto"
+
+
 def linear_cases(device, dtype, batches, widths, min_time, reps):
     rows = []
     for width in widths:
@@ -88,7 +104,8 @@ def linear_cases(device, dtype, batches, widths, min_time, reps):
                 t_masked = timer(step(lambda v: F.linear(v, masked_w * mask), x, [masked_w]), device, min_time, reps)
                 t_dense = timer(step(dense, x, [dense.weight]), device, min_time, reps)
                 rows.append(dict(kind="linear", width=width, batch=batch, k=k, density=rel.density,
-                                 relsparse=t_rel, masked=t_masked, dense=t_dense))
+                                 relsparse=t_rel, masked=t_masked, dense=t_dense,
+                                 sparse_forced=forced_sparse_time(rel, x, device, min_time, reps)))
                 print_row(rows[-1])
     return rows
 
@@ -110,7 +127,8 @@ def conv_cases(device, dtype, batch, stages, min_time, reps):
             t_masked = timer(step(lambda v: F.conv2d(v, masked_w * mask, None, 1, 1), x, [masked_w]), device, min_time, reps)
             t_dense = timer(step(dense, x, [dense.weight]), device, min_time, reps)
             rows.append(dict(kind="conv3x3", width=channels, batch=batch, size=size, k=k, density=rel.density,
-                             relsparse=t_rel, masked=t_masked, dense=t_dense))
+                             relsparse=t_rel, masked=t_masked, dense=t_dense,
+                             sparse_forced=forced_sparse_time(rel, x, device, min_time, reps)))
             print_row(rows[-1])
     return rows
 
@@ -187,6 +205,9 @@ def print_row(r: dict) -> None:
           f"relsparse {r['relsparse'] * 1e3:8.2f} ms  masked {r['masked'] * 1e3:8.2f} ms  dense {r['dense'] * 1e3:8.2f} ms | "
           f"relsparse/masked {r['relsparse'] / r['masked']:.2f}  relsparse/dense {r['relsparse'] / r['dense']:.2f}",
           flush=True)
+    if r.get("sparse_forced") is not None:  # auto picked masked dense math; the sparse kernels' figure
+        print(f"{'':>55s}  auto = masked dense here; sparse kernels forced {r['sparse_forced'] * 1e3:8.2f} ms, "
+              f"/masked {r['sparse_forced'] / r['masked']:.2f}", flush=True)
 
 
 def main() -> None:

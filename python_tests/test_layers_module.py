@@ -205,9 +205,11 @@ def test_dispatch_thresholds_follow_density_and_batch(monkeypatch):
     assert RF.dense_threshold(cpu, "conv2d", RF.SMALL_BATCH) == RF.DENSE_THRESHOLD[("cpu", "conv2d")]
     assert RF.dense_threshold(cpu, "conv2d", small) == RF.SMALL_BATCH_THRESHOLD[("cpu", "conv2d")]
     assert RF.dense_threshold(cpu, "linear", 1) == RF.DENSE_THRESHOLD[("cpu", "linear")]
-    k16 = make_layout(graphs.connected_ws_flex(64, 16, 0.1, seed=0), 128, 128, kernel_size=(3, 3))  # density 0.27
-    assert RF._choose(k16, cpu, "conv2d", "auto", batch=32) and not RF._choose(k16, cpu, "conv2d", "auto", batch=8)
-    assert RF._choose(k16, cpu, "conv2d", "sparse", batch=8)  # forcing still reaches the kernels
+    # density 0.58: between the small-batch threshold and the other one
+    k36 = make_layout(graphs.connected_ws_flex(64, 36, 0.1, seed=0), 128, 128, kernel_size=(3, 3))
+    assert RF.SMALL_BATCH_THRESHOLD[("cpu", "conv2d")] <= k36.density < RF.DENSE_THRESHOLD[("cpu", "conv2d")]
+    assert RF._choose(k36, cpu, "conv2d", "auto", batch=32) and not RF._choose(k36, cpu, "conv2d", "auto", batch=8)
+    assert RF._choose(k36, cpu, "conv2d", "sparse", batch=8)  # forcing still reaches the kernels
     # The module passes its batch: a small batch of this layer runs dense, a large one sparse (same numbers).
     sparse_calls = []
 
@@ -217,7 +219,7 @@ def test_dispatch_thresholds_follow_density_and_batch(monkeypatch):
             return getattr(torch.ops.relsparse, name)
 
     monkeypatch.setattr(RF._ops, "ops", Spy())
-    layer = RelationalConv2d(128, 128, 3, k16.graph, padding=1, dtype=torch.float64)
+    layer = RelationalConv2d(128, 128, 3, k36.graph, padding=1, dtype=torch.float64)
     x = torch.randn(RF.SMALL_BATCH, 128, 5, 5, dtype=torch.float64)
     y_sparse = layer(x)
     assert sparse_calls == ["conv2d"]

@@ -41,7 +41,7 @@ Implementation = Literal["auto", "sparse", "dense"]
 # layer kind. Measured on this project's reference machines (docs/layers.md).
 DENSE_THRESHOLD = {
     ("cpu", "linear"): 0.55,
-    ("cpu", "conv2d"): 0.45,
+    ("cpu", "conv2d"): 0.6,
     ("cuda", "linear"): 0.35,
     ("cuda", "conv2d"): 0.35,
 }
@@ -50,11 +50,12 @@ DENSE_THRESHOLD = {
 # Convolutions on CPU with a batch of fewer than SMALL_BATCH images: their
 # weight gradient cannot use the batch-lane kernel (one image per SIMD lane),
 # and the per-image kernels win over dense math only at lower density
-# (relsparse/masked at batch 8, WS-flex(64, k, 0.1): 64x56^2 0.65 / 1.04 /
-# 1.76 at density 0.14 / 0.27 / 0.52, 128x28^2 0.53 / 0.88 / 1.38, 512x7^2
-# 0.37 / 0.65 / 1.21; docs/layers.md).
+# (forced sparse kernels / masked at batch 8, WS-flex(64, k, 0.1), the four
+# ResNet stage shapes: 0.20-0.94 at density 0.39, 0.56-0.96 at 0.52,
+# 0.73-1.27 at 0.64; at batch 32: 0.38-0.78 at 0.52, 0.55-1.02 at 0.64;
+# docs/layers.md).
 SMALL_BATCH = 16
-SMALL_BATCH_THRESHOLD = {("cpu", "conv2d"): 0.25}
+SMALL_BATCH_THRESHOLD = {("cpu", "conv2d"): 0.5}
 
 
 def dense_threshold(device: torch.device, kind: str, batch: Optional[int] = None) -> float:
