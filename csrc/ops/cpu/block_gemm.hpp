@@ -81,6 +81,14 @@ struct GatherTable {
     a_off.push_back(a);
     b_rows.push_back(b);
   }
+  // Makes room for exactly `entries` entries, to be written in place
+  // through a() and b() (no capacity check per entry, as push has).
+  void resize(int64_t entries) {
+    a_off.resize(static_cast<size_t>(entries));
+    b_rows.resize(static_cast<size_t>(entries));
+  }
+  int64_t* a() { return a_off.data(); }
+  const T** b() { return b_rows.data(); }
   int64_t size() const { return static_cast<int64_t>(a_off.size()); }
 };
 
