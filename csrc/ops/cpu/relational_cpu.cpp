@@ -353,8 +353,11 @@ void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, in
     // dW_i[:, run] from the batch rows b_row(b) + col of the input columns.
     auto product = [&](const ColumnRun& run, auto&& b_row) {
       const int64_t ld = padded_columns<T>(run.width);
-      t.clear();
-      for (int64_t b = 0; b < m; ++b) t.push(b * out_f + L.out_ptr[i], b_row(b));
+      t.resize(m);
+      for (int64_t b = 0; b < m; ++b) {
+        t.a()[b] = b * out_f + L.out_ptr[i];
+        t.b()[b] = b_row(b);
+      }
       result.resize(static_cast<size_t>(rows * ld));
       gather_rows(dy, 1, t, rows, 0, ld / lanes, result.data(), ld);
       for (int64_t o = 0; o < rows; ++o)
