@@ -86,3 +86,9 @@ def test_opcheck_linear_and_conv():
     xc = torch.randn(2, 6, 5, 5, requires_grad=True)
     wc = torch.randn(clayout.num_weights, requires_grad=True)
     torch.library.opcheck(torch.ops.relsparse.conv2d, (xc, wc, None, clayout.tensor, 6, [3, 3], [1, 1], [1, 1], [1, 1]))
+    # channels_last in, channels_last out: the fake kernels must give the real outputs' strides.
+    xl = xc.detach().to(memory_format=torch.channels_last).requires_grad_(True)
+    torch.library.opcheck(torch.ops.relsparse.conv2d, (xl, wc, None, clayout.tensor, 6, [3, 3], [1, 1], [1, 1], [1, 1]))
+    dyl = torch.randn(2, 6, 5, 5).to(memory_format=torch.channels_last)
+    torch.library.opcheck(torch.ops.relsparse.conv2d_grad_input,
+                          (dyl, wc.detach(), clayout.tensor, [2, 6, 5, 5], [3, 3], [1, 1], [1, 1], [1, 1]))

@@ -93,6 +93,28 @@ def test_torch_compile_inductor():
         torch.testing.assert_close(a, b)
 
 
+def test_torch_compile_inductor_channels_last():
+    """A channels_last model compiled by inductor gives eager's values, gradients and output
+    strides (channels_last). That the fake kernels report the real strides is checked by opcheck
+    (test_layers_autograd.py)."""
+    torch.manual_seed(1)
+    g = graphs.ring_lattice(4, 2)
+    model = nn.Sequential(
+        RelationalConv2d(4, 8, 3, g, padding=1, implementation="sparse"), nn.ReLU(),
+        RelationalConv2d(8, 8, 3, g, padding=1, implementation="sparse"),
+    ).to(memory_format=torch.channels_last)
+    x = torch.randn(3, 4, 5, 5).to(memory_format=torch.channels_last).requires_grad_(True)
+    compiled = torch.compile(model)
+    y_comp, y_eager = compiled(x), model(x)
+    assert y_eager.is_contiguous(memory_format=torch.channels_last)
+    assert y_comp.stride() == y_eager.stride()
+    torch.testing.assert_close(y_comp, y_eager)
+    g_eager = torch.autograd.grad((y_eager * y_eager).sum(), [x, model[0].weight])
+    g_comp = torch.autograd.grad((y_comp * y_comp).sum(), [x, model[0].weight])
+    for a, b in zip(g_comp, g_eager):
+        torch.testing.assert_close(a, b)
+
+
 def test_cpu_autocast_runs_in_bfloat16():
     torch.manual_seed(0)
     g = graphs.connected_ws_flex(8, 3, 0.2, seed=1)

@@ -328,6 +328,32 @@ def test_conv_ops_read_any_layout_in_place(dtype, kind):
         assert torch.equal(gw, ops.conv2d_grad_weight(dyc, xc, w, layout, *geometry))
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16])
+def test_conv_keeps_channels_last(dtype):
+    """As nn.Conv2d does, a channels_last input gives a channels_last output and a channels_last
+    gradient a channels_last input gradient (CPU kernels), with the same bits as through contiguous
+    tensors (the bias gradient, a torch sum over the gradient, up to rounding: its order follows the
+    layout). 20 and 36 channels leave a tail after the 16-channel (8 in fp64) transposes; stride 2
+    takes the im2col path; batch 13 the batch-lane weight gradient."""
+    g = graphs.connected_ws_flex(8, 4, 0.3, seed=1)
+    torch.manual_seed(8)
+    for (stride, c_out), batch in itertools.product(((1, 36), (2, 12)), (3, 13)):
+        layer = RelationalConv2d(20, c_out, 3, g, stride=stride, padding=1, dtype=dtype, implementation="sparse")
+        x = torch.randn(batch, 20, 9, 21, dtype=dtype)
+        results = []
+        for fmt in (torch.channels_last, torch.contiguous_format):
+            xi = x.to(memory_format=fmt).requires_grad_(True)
+            layer.zero_grad(set_to_none=True)
+            y = layer(xi)
+            gy = torch.linspace(-1, 1, y.numel(), dtype=dtype).reshape(y.shape).to(memory_format=fmt)
+            y.backward(gy)
+            assert y.is_contiguous(memory_format=fmt) and xi.grad.is_contiguous(memory_format=fmt)
+            results.append((y, xi.grad, layer.weight.grad, layer.bias.grad))
+        for a, b in zip(results[0][:3], results[1][:3]):
+            assert torch.equal(a, b), f"stride {stride}, batch {batch}"
+        _close(results[0][3], results[1][3], dtype, "bias gradient")
+
+
 def test_conv_sum_backward_matches_masked_dense():
     """`layer(x).sum().backward()` hands the backward an expanded (zero-stride) gradient, which the
     CPU kernels read in place; the gradients must still be the masked dense reference's."""

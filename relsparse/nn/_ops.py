@@ -19,6 +19,7 @@ import sysconfig
 from pathlib import Path
 
 import torch
+from torch._prims_common import suggest_memory_format  # ATen's rule, in Python
 
 _LIBRARY = Path(__file__).resolve().parent.parent / f"_ops{sysconfig.get_config_var('EXT_SUFFIX') or '.so'}"
 
@@ -56,16 +57,29 @@ def _conv_out(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def _empty_like_layout(t: torch.Tensor, shape) -> torch.Tensor:
+    """An empty 4-d tensor laid out as the conv ops lay out their result for input ``t``.
+
+    The CPU kernels return channels_last results for channels_last inputs
+    (as nn.Conv2d does, by ATen's ``suggest_memory_format``); the CUDA
+    kernels return contiguous ones. torch.compile relies on the strides
+    given here matching the real ones.
+    """
+    channels_last = t.device.type == "cpu" and suggest_memory_format(t) == torch.channels_last
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    return torch.empty(tuple(shape), dtype=t.dtype, device=t.device, memory_format=fmt)
+
+
 @torch.library.register_fake("relsparse::conv2d")
 def _conv2d_fake(x, weight, bias, layout, out_channels, kernel_size, stride, padding, dilation):
     h = _conv_out(x.shape[2], kernel_size[0], stride[0], padding[0], dilation[0])
     w = _conv_out(x.shape[3], kernel_size[1], stride[1], padding[1], dilation[1])
-    return x.new_empty((x.shape[0], out_channels, h, w))
+    return _empty_like_layout(x, (x.shape[0], out_channels, h, w))
 
 
 @torch.library.register_fake("relsparse::conv2d_grad_input")
 def _conv2d_grad_input_fake(grad_out, weight, layout, input_size, kernel_size, stride, padding, dilation):
-    return grad_out.new_empty(tuple(input_size))
+    return _empty_like_layout(grad_out, input_size)
 
 
 @torch.library.register_fake("relsparse::conv2d_grad_weight")

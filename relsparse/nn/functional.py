@@ -141,7 +141,8 @@ def relational_conv2d(
 
     ``x`` has shape ``(N, in_channels, H, W)`` with any strides: the CPU
     kernels read channels_last inputs, slices and expanded gradients in
-    place (the output is contiguous). The kernel size is the layout's.
+    place; a channels_last input gives a channels_last output, as
+    ``F.conv2d`` does. The kernel size is the layout's.
     """
     if len(layout.kernel_size) != 2:
         raise ValueError("relational_conv2d needs a layout built with a 2-d kernel_size")

@@ -516,6 +516,26 @@ struct PaddedImages {
 template <typename T>
 constexpr int64_t kConvTile = 32 * kLanes<T>;
 
+// dst[t * channels + c] = S(src[c * lds + t]) for t < count, c < channels:
+// `count` pixels of a channel-major tile written channels-innermost (a
+// channels_last output), 16 channels (8 in fp64) at a time through
+// interleave_run's square transposes, the last channels (and 16-bit
+// outputs) one by one.
+template <typename T, typename S>
+void write_channels_innermost(const T* src, int64_t lds, int64_t channels, int64_t count, S* dst) {
+  int64_t c = 0;
+  if constexpr (std::is_same<T, S>::value) {
+    constexpr int64_t V = kLanes<T>;
+    const T* in[V];
+    for (; c + V <= channels; c += V) {
+      for (int64_t lane = 0; lane < V; ++lane) in[lane] = src + (c + lane) * lds;
+      interleave_run<T, T>(in, V, 0, count, dst + c, channels);
+    }
+  }
+  for (; c < channels; ++c)
+    for (int64_t t = 0; t < count; ++t) dst[t * channels + c] = static_cast<S>(src[c * lds + t]);
+}
+
 // Images first .. first + count - 1 of x, zero-padded by the convolution.
 template <typename T, typename S>
 void pad_inputs(const ConvGeometry& g, const Planes<S>& x, int64_t first, int64_t count, PaddedImages<T>& images) {
@@ -569,7 +589,7 @@ void col2im_tile(const ConvGeometry& g, const T* cols, int64_t p0, int64_t count
 
 template <typename T, typename S>
 void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& x, const S* bias,
-                         S* y, int64_t batch) {
+                         S* y, bool y_channels_last, int64_t batch) {
   const int64_t out_c = L.out_features(), kk = g.kk();
   // Output columns: padded-width pixels (implicit) or plain pixels (im2col).
   const int64_t wide = g.implicit() ? g.width + 2 * g.pw : g.out_w;
@@ -630,6 +650,13 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
       const int64_t a = std::max(q0, oy * wide), b = std::min(q0 + count, oy * wide + g.out_w);
       if (a >= b) continue;
       const int64_t dst = oy * g.out_w + (a - oy * wide);
+      if (y_channels_last) {
+        T* src = me.out.data() + (a - q0);
+        for (int64_t o = 0; bias && o < out_c; ++o)
+          for (int64_t q = 0; q < b - a; ++q) src[o * ld + q] += static_cast<T>(bias[o]);
+        write_channels_innermost(src, ld, out_c, b - a, yi + dst * out_c);
+        continue;
+      }
       for (int64_t o = 0; o < out_c; ++o) {
         const T bo = bias ? static_cast<T>(bias[o]) : T(0);
         const T* src = me.out.data() + o * ld + (a - q0);
@@ -651,14 +678,15 @@ struct GradInputWorker {
   std::vector<GatherTable<T>> tables;  // of the row groups
   const T* tables_over = nullptr;      // the dypad buffer they point into
   GatherTable<T> t;
-  std::vector<T> work, panel;
+  std::vector<T> work, panel, image;  // image: a channels_last dx's channel-major copy (strided convs)
 };
 
-// Input gradient of image `image` of dy.
+// Input gradient of image `image` of dy, into dxi (channel-major, or
+// channels innermost with dx_channels_last).
 template <typename T, typename S>
 void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& dy, int64_t image,
-                           T* dxi, const std::vector<RowGroup<T>>& groups, const std::vector<int64_t>& flipped_shifts,
-                           GradInputWorker<T>& me) {
+                           T* dxi, bool dx_channels_last, const std::vector<RowGroup<T>>& groups,
+                           const std::vector<int64_t>& flipped_shifts, GradInputWorker<T>& me) {
   const int64_t kk = g.kk(), out_c = L.out_features();
   std::vector<T>& work = me.work;
   std::vector<T>& panel = me.panel;
@@ -683,13 +711,24 @@ void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T*
     }
     for (size_t k = 0; k < groups.size(); ++k)
       group_product(groups[k], kk, w, kk, me.tables[k], ld / kLanes<T>, work.data(), ld);
+    if (dx_channels_last) {
+      for (int64_t iy = 0; iy < g.height; ++iy)
+        write_channels_innermost(work.data() + iy * wide, ld, g.channels, g.width, dxi + iy * g.width * g.channels);
+      return;
+    }
     for (int64_t c = 0; c < g.channels; ++c)
       for (int64_t iy = 0; iy < g.height; ++iy)
         for (int64_t ix = 0; ix < g.width; ++ix)
           dxi[(c * g.height + iy) * g.width + ix] = work[c * ld + iy * wide + ix];
     return;
   }
-  // Strided: dcols = W^T dy over pixel tiles, then col2im.
+  // Strided: dcols = W^T dy over pixel tiles, then col2im (into a
+  // channel-major copy first for a channels_last dx).
+  T* const dx_out = dxi;
+  if (dx_channels_last) {
+    me.image.resize(static_cast<size_t>(g.image()));
+    dxi = me.image.data();
+  }
   std::fill(dxi, dxi + g.image(), T(0));
   for (int64_t p0 = 0; p0 < g.pixels(); p0 += kConvTile<T>) {
     const int64_t count = std::min(kConvTile<T>, g.pixels() - p0), ld = padded_columns<T>(count);
@@ -702,6 +741,8 @@ void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T*
     }
     col2im_tile(g, work.data(), p0, count, ld, dxi);
   }
+  const int64_t plane = g.height * g.width;
+  if (dx_channels_last) write_channels_innermost(dxi, plane, g.channels, plane, dx_out);
 }
 
 // Weight gradient of image `image` from im2col tiles (strided convs), added
@@ -998,7 +1039,7 @@ void conv_grad_weight_lanes(const BlockLayout& L, const ConvGeometry& g, const P
 // summed in a fixed order (balanced_sum).
 template <typename T, typename S>
 void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w, const Planes<S>& x,
-                          const Planes<S>& dy, T* dx, T* dw, int64_t batch) {
+                          const Planes<S>& dy, T* dx, bool dx_channels_last, T* dw, int64_t batch) {
   const int64_t weights = L.num_weights();
   // Weight gradients with a whole-call kernel; the strided per-image one below otherwise.
   if (dw && lanes_pay_off<T>(batch)) {
@@ -1021,7 +1062,8 @@ void conv_backward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* 
   PerWorker<Worker> workers;
   if (dx)
     balanced_for(batch, grain(batch, work), [&](int64_t i) {
-      conv_grad_input_image<T, S>(L, g, w, dy, i, dx + i * g.image(), groups, flipped_shifts, workers.mine().gi);
+      conv_grad_input_image<T, S>(L, g, w, dy, i, dx + i * g.image(), dx_channels_last, groups, flipped_shifts,
+                                  workers.mine().gi);
     });
   if (dw)
     balanced_sum(batch, grain(batch, work), weights, dw, [&](int64_t i, T* acc) {
@@ -1112,7 +1154,10 @@ at::Tensor conv2d_forward(const at::Tensor& x, const at::Tensor& weight, const c
   check_conv_inputs("relational_conv2d", x, weight, bias, L, out_channels, kernel_size, stride, padding, dilation);
   const ConvGeometry g = geometry(x.sizes(), kernel_size, stride, padding, dilation);
   const at::ScalarType type = compute_type(x.scalar_type());
-  at::Tensor y = at::empty({x.size(0), L.out_features(), g.out_h, g.out_w}, x.options());
+  // The output keeps a channels_last input's layout, as nn.Conv2d's does.
+  const bool channels_last = x.suggest_memory_format() == at::MemoryFormat::ChannelsLast;
+  const at::MemoryFormat format = channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  at::Tensor y = at::empty({x.size(0), L.out_features(), g.out_h, g.out_w}, x.options().memory_format(format));
   const c10::optional<at::Tensor> b = bias ? c10::optional<at::Tensor>(bias->contiguous()) : c10::nullopt;
   AT_DISPATCH_FLOATING_TYPES(type, "relational_conv2d_forward_cpu", [&] {
     using T = scalar_t;
@@ -1120,7 +1165,7 @@ at::Tensor conv2d_forward(const at::Tensor& x, const at::Tensor& weight, const c
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "relational_conv2d_forward_io", [&] {
       using S = scalar_t;
       conv_forward_kernel<T, S>(L, g, w.data_ptr<T>(), Planes<S>::of(x), b ? b->data_ptr<S>() : nullptr,
-                                y.data_ptr<S>(), x.size(0));
+                                y.data_ptr<S>(), channels_last, x.size(0));
     });
   });
   return y;
@@ -1148,14 +1193,17 @@ at::Tensor conv2d_grad_input(const at::Tensor& grad_out, const at::Tensor& weigh
   TORCH_CHECK_VALUE(g.out_h >= 1 && g.out_w >= 1, "relational_conv2d backward: the input is smaller than the kernel");
   check_grad_output(grad_out, g, input_size[0], L.out_features());
   const at::ScalarType type = compute_type(grad_out.scalar_type());
-  at::Tensor dx = at::empty(input_size, grad_out.options().dtype(type));
+  // dx in the gradient's layout: channels_last in a channels_last network.
+  const bool channels_last = grad_out.suggest_memory_format() == at::MemoryFormat::ChannelsLast;
+  const at::MemoryFormat format = channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  at::Tensor dx = at::empty(input_size, grad_out.options().dtype(type).memory_format(format));
   AT_DISPATCH_FLOATING_TYPES(type, "relational_conv2d_grad_input_cpu", [&] {
     using T = scalar_t;
     const at::Tensor w = weight.to(type).contiguous();
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, grad_out.scalar_type(), "relational_conv2d_grad_input_io",
                                     [&] {
       conv_backward_kernel<T, scalar_t>(L, g, w.data_ptr<T>(), Planes<scalar_t>{}, Planes<scalar_t>::of(grad_out),
-                                        dx.data_ptr<T>(), nullptr, input_size[0]);
+                                        dx.data_ptr<T>(), channels_last, nullptr, input_size[0]);
     });
   });
   return dx.to(grad_out.scalar_type());
@@ -1175,7 +1223,7 @@ at::Tensor conv2d_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, c
     using T = scalar_t;
     AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "relational_conv2d_grad_weight_io", [&] {
       conv_backward_kernel<T, scalar_t>(L, g, nullptr, Planes<scalar_t>::of(x), Planes<scalar_t>::of(dyc), nullptr,
-                                        dw.data_ptr<T>(), x.size(0));
+                                        false, dw.data_ptr<T>(), x.size(0));
     });
   });
   return dw.to(weight.scalar_type());
