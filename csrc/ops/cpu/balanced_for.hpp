@@ -28,6 +28,14 @@
 
 namespace relsparse::ops::cpu {
 
+// Tasks per parallel chunk so that a chunk holds about 2^17 multiply-adds:
+// small layers (and the tests' tiny ones) run inline instead of paying for
+// a parallel region.
+inline int64_t grain(int64_t tasks, double work) {
+  const double per_task = work / static_cast<double>(std::max<int64_t>(tasks, 1));
+  return std::max<int64_t>(1, static_cast<int64_t>(131072.0 / std::max(per_task, 1.0)));
+}
+
 namespace detail {
 
 // One worker's share [front, back) in one atomic word (32 bits each), so
