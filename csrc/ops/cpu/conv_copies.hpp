@@ -22,6 +22,8 @@
 
 namespace relsparse::ops::cpu {
 
+// A convolution's shapes: input channels and size, kernel, stride, padding,
+// dilation, output size.
 struct ConvGeometry {
   int64_t channels, height, width, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w;
   int64_t kk() const { return kh * kw; }
@@ -47,8 +49,9 @@ struct ConvGeometry {
   bool implicit() const { return sh == 1 && sw == 1; }
 };
 
-inline ConvGeometry geometry(at::IntArrayRef x_sizes, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
-                      at::IntArrayRef dilation) {
+// The geometry of a convolution of an input of sizes x_sizes (N, C, H, W).
+inline ConvGeometry geometry(at::IntArrayRef x_sizes, at::IntArrayRef kernel, at::IntArrayRef stride,
+                             at::IntArrayRef padding, at::IntArrayRef dilation) {
   ConvGeometry g{};
   g.channels = x_sizes[1];
   g.height = x_sizes[2];
