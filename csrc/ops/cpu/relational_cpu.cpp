@@ -413,6 +413,7 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
   struct Worker {
     std::vector<GatherTable<T>> tables;
     const T* tables_over = nullptr;  // the padded buffer the tables point into
+    GatherTable<T> t;                // strided: the table of one group of one tile
     std::vector<T> cols, out;
     PaddedImages<T> padded;
     int64_t padded_image = -1;
@@ -425,7 +426,10 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
     me.tables.resize(groups.size());
     const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
     const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
-    int64_t b_shift = 0;
+    auto product = [&](size_t k, const GatherTable<T>& table, int64_t b_shift) {
+      group_product(groups[k], kk, w, L.row_k[groups[k].first_node] * kk, table, ld / kLanes<T>, me.out.data(), ld,
+                    b_shift);
+    };
     if (g.implicit()) {
       if (img != me.padded_image) {
         pad_inputs(g, x, img, 1, me.padded);
@@ -436,16 +440,16 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
         for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, me.tables[k]);
         me.tables_over = me.padded.data.get();
       }
-      b_shift = q0;
-    } else {
+      for (size_t k = 0; k < groups.size(); ++k) product(k, me.tables[k], q0);
+    } else {  // the tile's own im2col copy: one table at a time, each used right after it is built
       me.cols.resize(static_cast<size_t>(g.channels * kk * ld));
       im2col_tile(g, x, img, q0, count, ld, me.cols.data());
       auto row_of = [&](int64_t ch, int64_t r) { return me.cols.data() + (ch * kk + r) * ld; };
-      for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, me.tables[k]);
+      for (size_t k = 0; k < groups.size(); ++k) {
+        group_entries(groups[k], kk, node_entries, row_of, me.t);
+        product(k, me.t, 0);
+      }
     }
-    for (size_t k = 0; k < groups.size(); ++k)
-      group_product(groups[k], kk, w, L.row_k[groups[k].first_node] * kk, me.tables[k], ld / kLanes<T>,
-                    me.out.data(), ld, b_shift);
     // The tile's output pixels, a row segment at a time (columns ox >=
     // out_w of the padded width are dropped).
     S* yi = y + img * out_c * g.pixels();
