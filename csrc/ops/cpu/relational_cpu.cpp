@@ -166,6 +166,25 @@ void group_product(const RowGroup<T>& group, int64_t kk, const T* w, int64_t nod
     gather_rows(w, node_stride, t, group.rows, 0, vectors, rows, ldc, b_shift);
 }
 
+// The gather tables of every row group over one panel buffer, built again
+// only when the buffer moves. A conv worker's padded image (or dy) stays
+// put from image to image within a call, so its tables are built once per
+// call and every pixel tile reads them from its own first column on.
+template <typename T>
+struct GroupTables {
+  std::vector<GatherTable<T>> tables;
+  const T* over = nullptr;  // the buffer the tables point into
+
+  template <class NodeEntries, class RowOf>
+  void build_over(const T* buffer, const std::vector<RowGroup<T>>& groups, int64_t kk, NodeEntries&& node_entries,
+                  RowOf&& row_of) {
+    if (buffer == over) return;
+    tables.resize(groups.size());
+    for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, tables[k]);
+    over = buffer;
+  }
+};
+
 // ------------------------------------------------------------------ linear
 
 // Time to transpose one element, in multiply-adds of the node products
@@ -411,9 +430,8 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
   // 512 x 7^2 forward (one 64-column tile per image). The strided path's
   // im2col tiles build theirs per tile.
   struct Worker {
-    std::vector<GatherTable<T>> tables;
-    const T* tables_over = nullptr;  // the padded buffer the tables point into
-    GatherTable<T> t;                // strided: the table of one group of one tile
+    GroupTables<T> tables;  // stride 1, over `padded`
+    GatherTable<T> t;       // strided: the table of one group of one tile
     std::vector<T> cols, out;
     PaddedImages<T> padded;
     int64_t padded_image = -1;
@@ -423,7 +441,6 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
   balanced_for(batch * tiles, grain(batch * tiles, work), [&](int64_t task) {
     Worker& me = workers.mine();
     me.out.resize(static_cast<size_t>(out_c * kConvTile<T>));
-    me.tables.resize(groups.size());
     const int64_t img = task / tiles, q0 = (task % tiles) * kConvTile<T>;
     const int64_t count = std::min(kConvTile<T>, columns - q0), ld = padded_columns<T>(count);
     auto product = [&](size_t k, const GatherTable<T>& table, int64_t b_shift) {
@@ -435,12 +452,9 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
         pad_inputs(g, x, img, 1, me.padded);
         me.padded_image = img;
       }
-      if (me.tables_over != me.padded.data.get()) {
-        auto row_of = [&](int64_t ch, int64_t r) { return me.padded.channel(0, ch) + shifts[r]; };
-        for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, me.tables[k]);
-        me.tables_over = me.padded.data.get();
-      }
-      for (size_t k = 0; k < groups.size(); ++k) product(k, me.tables[k], q0);
+      auto row_of = [&](int64_t ch, int64_t r) { return me.padded.channel(0, ch) + shifts[r]; };
+      me.tables.build_over(me.padded.data.get(), groups, kk, node_entries, row_of);
+      for (size_t k = 0; k < groups.size(); ++k) product(k, me.tables.tables[k], q0);
     } else {  // the tile's own im2col copy: one table at a time, each used right after it is built
       me.cols.resize(static_cast<size_t>(g.channels * kk * ld));
       im2col_tile(g, x, img, q0, count, ld, me.cols.data());
@@ -482,8 +496,7 @@ void conv_forward_kernel(const BlockLayout& L, const ConvGeometry& g, const T* w
 template <typename T>
 struct GradInputWorker {
   PaddedImages<T> dypad;
-  std::vector<GatherTable<T>> tables;  // of the row groups
-  const T* tables_over = nullptr;      // the dypad buffer they point into
+  GroupTables<T> tables;  // stride 1, over dypad
   GatherTable<T> t;
   std::vector<T> work, panel, image;  // image: a channels_last dx's channel-major copy (strided convs)
 };
@@ -507,17 +520,13 @@ void conv_grad_input_image(const BlockLayout& L, const ConvGeometry& g, const T*
                   (g.kw - 1) * g.dw + kLanes<T>);
     const int64_t columns = g.height * wide, ld = padded_columns<T>(columns);
     work.resize(static_cast<size_t>(g.channels * ld));
-    if (me.tables_over != me.dypad.data.get()) {
-      auto row_of = [&](int64_t o, int64_t r) { return me.dypad.channel(0, o) + flipped_shifts[r]; };
-      auto node_entries = [&](int64_t j, auto&& rows, GatherTable<T>& table) {
-        grad_input_entries<T>(L, j, true, rows, table);
-      };
-      me.tables.resize(groups.size());
-      for (size_t k = 0; k < groups.size(); ++k) group_entries(groups[k], kk, node_entries, row_of, me.tables[k]);
-      me.tables_over = me.dypad.data.get();
-    }
+    auto row_of = [&](int64_t o, int64_t r) { return me.dypad.channel(0, o) + flipped_shifts[r]; };
+    auto node_entries = [&](int64_t j, auto&& rows, GatherTable<T>& table) {
+      grad_input_entries<T>(L, j, true, rows, table);
+    };
+    me.tables.build_over(me.dypad.data.get(), groups, kk, node_entries, row_of);
     for (size_t k = 0; k < groups.size(); ++k)
-      group_product(groups[k], kk, w, kk, me.tables[k], ld / kLanes<T>, work.data(), ld);
+      group_product(groups[k], kk, w, kk, me.tables.tables[k], ld / kLanes<T>, work.data(), ld);
     if (dx_channels_last) {
       for (int64_t iy = 0; iy < g.height; ++iy)
         write_channels_innermost(work.data() + iy * wide, ld, g.channels, g.width, dxi + iy * g.width * g.channels);
