@@ -88,6 +88,33 @@ def test_linear_parallel_passes_with_work_sharing(threads):
         torch.set_num_threads(old)
 
 
+def test_linear_passes_same_bits_for_any_thread_count():
+    """Which worker runs which node (or, for batches over 128 rows, which group of nodes reduced
+    block by block) depends on timing and on the thread count; each weight's sum still runs over
+    the same batch blocks in the same order, so every pass gives the same bits for 1, 2 or 3
+    threads: batch 300 (three blocks, the last partial) and 100 (one), on a graph with runs read
+    in place and one with scattered, packed neighbourhoods."""
+    ops = torch.ops.relsparse
+    torch.manual_seed(9)
+    old = torch.get_num_threads()
+    try:
+        for graph, batch in itertools.product((graphs.connected_ws_flex(64, 8, 0.1, seed=2),
+                                               graphs.connected_ws_flex(64, 8, 1.0, seed=2)), (300, 100)):
+            layer = RelationalLinear(520, 390, graph, implementation="sparse")
+            layout, w = layer.layout.tensor_on(torch.device("cpu")), layer.weight.detach()
+            x, dy = torch.randn(batch, 520), torch.randn(batch, 390)
+            results = []
+            for threads in (1, 2, 3, 3, 2):
+                torch.set_num_threads(threads)
+                results.append((ops.linear(x, w, None, layout, 390), ops.linear_grad_input(dy, w, layout, 520),
+                                ops.linear_grad_weight(dy, x, w, layout)))
+            for got in results[1:]:
+                for a, b in zip(results[0], got):
+                    assert torch.equal(a, b), f"batch {batch}"
+    finally:
+        torch.set_num_threads(old)
+
+
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_linear_weight_gradient_in_place_runs_and_packed_panels(dtype):
     """The weight gradient reads a node's input columns in place, one run of
@@ -366,6 +393,54 @@ def test_conv_sum_backward_matches_masked_dense():
         dense = layer.to_dense().detach().requires_grad_(True)
         x_ref = x.detach().clone().requires_grad_(True)
         torch.nn.functional.conv2d(x_ref, dense, layer.bias, 1, 1).sum().backward()
+        torch.testing.assert_close(x.grad, x_ref.grad)
+        torch.testing.assert_close(layer.weight.grad, layer.layout.from_dense(dense.grad))
+
+
+def _linear_in_layout(rows: int, features: int, kind: str, dtype) -> torch.Tensor:
+    """Random (rows, features) values stored in a non-contiguous layout of the given kind."""
+    if kind == "padded_rows":  # unit columns, rows not end to end
+        return torch.randn(rows, features + 5, dtype=dtype)[:, :features]
+    if kind == "every_other_column":  # column stride 2 (copied once by the op)
+        return torch.randn(rows, 2 * features, dtype=dtype)[:, ::2]
+    if kind == "transposed":
+        return torch.randn(features, rows, dtype=dtype).t()
+    assert kind == "expanded"  # zero row stride, as the gradient of y.sum()
+    return torch.randn(1, features, dtype=dtype).expand(rows, features)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("kind", ["padded_rows", "every_other_column", "transposed", "expanded"])
+def test_linear_ops_read_any_layout(dtype, kind):
+    """The CPU linear ops read x and dy rows through their stride (the expanded gradient of
+    y.sum() with no copy). Batches 1, 17 (a part vector) and 128 (panel rows an odd number of cache
+    lines apart); scattered and consecutive neighbours in the weight gradient. Each result must
+    have the same bits as the same call on contiguous copies."""
+    ops = torch.ops.relsparse
+    torch.manual_seed(7)
+    for graph, batch in itertools.product((graphs.connected_ws_flex(8, 4, 0.0, seed=1),
+                                           graphs.connected_ws_flex(8, 4, 1.0, seed=1)), (1, 17, 128)):
+        layer = RelationalLinear(40, 36, graph, dtype=dtype, implementation="sparse")
+        layout, w = layer.layout.tensor_on(torch.device("cpu")), layer.weight.detach()
+        x, dy = _linear_in_layout(batch, 40, kind, dtype), _linear_in_layout(batch, 36, kind, dtype)
+        xc, dyc = x.contiguous(), dy.contiguous()
+        assert torch.equal(ops.linear(x, w, None, layout, 36), ops.linear(xc, w, None, layout, 36))
+        assert torch.equal(ops.linear_grad_input(dy, w, layout, 40), ops.linear_grad_input(dyc, w, layout, 40))
+        assert torch.equal(ops.linear_grad_weight(dy, x, w, layout), ops.linear_grad_weight(dyc, xc, w, layout))
+
+
+def test_linear_sum_backward_matches_masked_dense():
+    """`layer(x).sum().backward()` hands the backward an expanded (zero-stride) gradient, which the
+    CPU kernels read in place; the gradients must still be the masked dense reference's."""
+    g = GRAPHS["ws_flex_16"]
+    torch.manual_seed(6)
+    for batch in (1, 19, 64):
+        layer = RelationalLinear(48, 40, g, dtype=torch.float64, implementation="sparse")
+        x = torch.randn(batch, 48, dtype=torch.float64, requires_grad=True)
+        layer(x).sum().backward()
+        dense = layer.to_dense().detach().requires_grad_(True)
+        x_ref = x.detach().clone().requires_grad_(True)
+        torch.nn.functional.linear(x_ref, dense, layer.bias).sum().backward()
         torch.testing.assert_close(x.grad, x_ref.grad)
         torch.testing.assert_close(layer.weight.grad, layer.layout.from_dense(dense.grad))
 

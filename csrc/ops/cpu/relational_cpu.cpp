@@ -4,7 +4,8 @@
 //
 // Panels
 //   linear       x^T (in x batch) and dy^T (out x batch), batch padded to
-//                whole vectors; the weight gradient reads x's columns in
+//                whole vectors, rows an odd number of cache lines apart
+//                (panel_stride); the weight gradient reads x's columns in
 //                place instead (or packs a node's scattered columns).
 //   conv, stride 1 (implicit GEMM, no im2col): each input channel is
 //                zero-padded to Hp x Wp and output pixels are numbered
@@ -224,29 +225,45 @@ void transpose(const T* src, int64_t rows, int64_t cols, int64_t lds, T* dst, in
   });
 }
 
-// The (features x padded) panel of m2^T (m2: m x features, contiguous), in
-// the compute type T and zero in the padding columns. Panels live in
+// Row stride of a linear panel of `padded` columns (whole vectors, so whole
+// cache lines): an odd number of lines. Rows a power-of-two number of
+// lines apart (batch 1024: 4 KB) fall into a few cache sets, so a task's
+// slice of the panel (128 columns of every row) did not stay in L2: on a
+// 2 MB, 16-way L2 only 1/8 of it could, and the 1539-wide forward and
+// input gradient ran ~10% slower per row at batch 1024 than at batch 128
+// (2-core Xeon, docs/layers.md). An odd stride spreads the rows over
+// every set; the extra line of each row is never computed.
+template <typename T>
+int64_t panel_stride(int64_t padded) {
+  const int64_t lines = padded / kLanes<T>;
+  return (lines % 2 == 0 ? lines + 1 : lines) * kLanes<T>;
+}
+
+// The panel of m2^T (m2: m x features, unit column stride, any row stride,
+// e.g. 0 for the expanded gradient of a sum), `ld` apart, in the compute
+// type T and zero in the padding columns [m, padded). Panels live in
 // scratch memory, not tensors: as tensors, the allocator grew and trimmed
 // its heap on every step of the 5-layer MLP, paying fresh page faults each
 // time (see scratch.hpp).
 template <typename T>
-void transposed_panel(const at::Tensor& m2, int64_t padded, AlignedBuffer<T>& panel) {
-  const at::Tensor src = m2.to(c10::CppTypeToScalarType<T>::value).contiguous();  // no copy in the compute type
+void transposed_panel(const at::Tensor& m2, int64_t padded, int64_t ld, AlignedBuffer<T>& panel) {
+  at::Tensor src = m2.to(c10::CppTypeToScalarType<T>::value);  // no copy in the compute type
+  if (src.size(1) > 1 && src.stride(1) != 1) src = src.contiguous();
   const int64_t m = src.size(0), features = src.size(1);
-  panel.reset(static_cast<size_t>(features * padded));
+  panel.reset(static_cast<size_t>(features * ld));
   T* p = panel.get();
-  transpose(src.data_ptr<T>(), m, features, features, p, padded, SplitRows::kSource);
+  transpose(src.data_ptr<T>(), m, features, src.stride(0), p, ld, SplitRows::kSource);
   if (padded > m)
-    for (int64_t f = 0; f < features; ++f) std::fill(p + f * padded + m, p + (f + 1) * padded, T(0));
+    for (int64_t f = 0; f < features; ++f) std::fill(p + f * ld + m, p + f * ld + padded, T(0));
 }
 
-// The first m columns of a (features x padded) panel, transposed into a new
-// (m x features) tensor of the compute type T on `options`' device.
+// The first m columns of a (features x padded) panel, rows `ld` apart,
+// transposed into a new (m x features) tensor of the compute type T on
+// `options`' device.
 template <typename T>
-at::Tensor untransposed(const T* panel, int64_t features, int64_t padded, int64_t m,
-                        const at::TensorOptions& options) {
+at::Tensor untransposed(const T* panel, int64_t features, int64_t ld, int64_t m, const at::TensorOptions& options) {
   at::Tensor out = at::empty({m, features}, options.dtype(c10::CppTypeToScalarType<T>::value));
-  transpose(panel, features, m, padded, out.data_ptr<T>(), features, SplitRows::kDestination);
+  transpose(panel, features, m, ld, out.data_ptr<T>(), features, SplitRows::kDestination);
   return out;
 }
 
@@ -288,29 +305,30 @@ void prefetch_grad_input_weights(const BlockLayout& L, const T* w, int64_t j) {
   }
 }
 
-// Node i's weight-gradient dy columns (dy: m x out_features, read in
+// Node i's weight-gradient dy columns (dy: m rows ldy apart, read in
 // place): one short segment per batch row.
 template <typename T>
-void prefetch_grad_weight_dy(const BlockLayout& L, const T* dy, int64_t m, int64_t i) {
-  for (int64_t b = 0; b < m; ++b) prefetch_span(dy + b * L.out_features() + L.out_ptr[i], rows_of(L.out_ptr, i));
+void prefetch_grad_weight_dy(const BlockLayout& L, const T* dy, int64_t ldy, int64_t b0, int64_t b1, int64_t i) {
+  for (int64_t b = b0; b < b1; ++b) prefetch_span(dy + b * ldy + L.out_ptr[i], rows_of(L.out_ptr, i));
 }
 
+// Panels xt, yt (dyt, gt): `padded` columns computed, rows `ld` apart.
 template <typename T>
-void linear_forward_kernel(const BlockLayout& L, const T* w, const T* xt, T* yt, int64_t padded) {
+void linear_forward_kernel(const BlockLayout& L, const T* w, const T* xt, T* yt, int64_t padded, int64_t ld) {
   over_node_tiles<T>(L, padded, [&](int64_t i, int64_t col, int64_t vectors) {
     thread_local GatherTable<T> t;
-    forward_entries<T>(L, i, [&](int64_t ch, int64_t) { return xt + ch * padded; }, t);
-    gather_rows(w, L.row_k[i], t, rows_of(L.out_ptr, i), col, vectors, yt + L.out_ptr[i] * padded, padded);
+    forward_entries<T>(L, i, [&](int64_t ch, int64_t) { return xt + ch * ld; }, t);
+    gather_rows(w, L.row_k[i], t, rows_of(L.out_ptr, i), col, vectors, yt + L.out_ptr[i] * ld, ld);
   });
 }
 
 template <typename T>
-void linear_grad_input_kernel(const BlockLayout& L, const T* w, const T* dyt, T* gt, int64_t padded) {
+void linear_grad_input_kernel(const BlockLayout& L, const T* w, const T* dyt, T* gt, int64_t padded, int64_t ld) {
   over_node_tiles<T>(L, padded, [&](int64_t j, int64_t col, int64_t vectors) {
     thread_local GatherTable<T> t;
     prefetch_grad_input_weights(L, w, (j + 1) % L.n);
-    grad_input_entries<T>(L, j, false, [&](int64_t o, int64_t) { return dyt + o * padded; }, t);
-    gather_rows(w, 1, t, rows_of(L.in_ptr, j), col, vectors, gt + L.in_ptr[j] * padded, padded);
+    grad_input_entries<T>(L, j, false, [&](int64_t o, int64_t) { return dyt + o * ld; }, t);
+    gather_rows(w, 1, t, rows_of(L.in_ptr, j), col, vectors, gt + L.in_ptr[j] * ld, ld);
   });
 }
 
@@ -345,35 +363,55 @@ void column_runs(const BlockLayout& L, int64_t i, std::vector<ColumnRun>& runs) 
 // Packing every node, as the first version did, took ~40% of the pass in
 // the 5-layer MLP. Reading every node in place was up to 2x slower on fully
 // rewired graphs, hence the choice per node, which made WS-flex(64, k, 0.1)
-// passes 13-41% faster than packing and fully rewired ones 3-34%. Nodes
-// are shared out by balanced_for, as in over_node_tiles.
+// passes 13-41% faster than packing and fully rewired ones 3-34%.
+//
+// Long batches are reduced in blocks of kGradWeightBlock rows, block by
+// block for a group of kGradWeightGroup consecutive nodes (whose input
+// columns overlap), each block added into dW: a block of x stays in L2
+// while the group's nodes read it. Node by node over the whole batch, each
+// node had streamed its columns of x from L3 or memory (x: 6 MB at batch
+// 1024 and width 1539), and neighbouring nodes streamed the same columns
+// again. Blocks of 64-256 rows and groups of 4-16 nodes made that weight
+// gradient 0.69-0.77x as long (2-core Xeon, same process, switched every
+// round); batches up to one block run as before, node by node. Groups (or
+// nodes) are shared out by balanced_for, as in over_node_tiles; the sum of
+// each weight runs over the blocks in order, whoever runs the group.
+constexpr int64_t kGradWeightBlock = 128, kGradWeightGroup = 8;
+
 template <typename T>
-void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, int64_t m, T* dw) {
+void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, int64_t ldy, const T* x, int64_t m, T* dw) {
   constexpr int64_t lanes = kLanes<T>;
-  const int64_t in_f = L.in_features(), out_f = L.out_features();
+  const int64_t in_f = L.in_features();
   const int64_t tail_rows = std::min<int64_t>(m, 1 + (lanes - 1 + in_f - 1) / in_f);
   std::vector<T> tail(static_cast<size_t>(tail_rows * in_f + lanes), T(0));
   std::copy(x + (m - tail_rows) * in_f, x + m * in_f, tail.begin());
   auto x_row = [&](int64_t b) { return b < m - tail_rows ? x + b * in_f : tail.data() + (b - m + tail_rows) * in_f; };
-  const double work = static_cast<double>(L.num_weights()) * static_cast<double>(m);
-  auto node = [&](int64_t i) {
+  // Batches longer than kGradWeightBlock rows: see the comment above.
+  const int64_t group =
+      m > kGradWeightBlock ? std::clamp<int64_t>(L.n / (4 * at::get_num_threads()), 1, kGradWeightGroup) : 1;
+  // dW_i (+)= the batch rows [b0, b1) of node i's product.
+  auto node_rows = [&](int64_t i, int64_t b0, int64_t b1) {
     thread_local std::vector<ColumnRun> runs;
     thread_local std::vector<T> packed, result;  // kept: no allocation per call
     thread_local GatherTable<T> t;
-    const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i);
-    if (i + 1 < L.n) prefetch_grad_weight_dy(L, dy, m, i + 1);
-    // dW_i[:, run] from the batch rows b_row(b) + col of the input columns.
+    const int64_t k = L.row_k[i], kp = padded_columns<T>(k), rows = rows_of(L.out_ptr, i), count = b1 - b0;
+    if (i + 1 < L.n) prefetch_grad_weight_dy(L, dy, ldy, b0, b1, i + 1);
+    // dW_i[:, run] (+)= the products over batch rows b_row(b) + col of the input columns.
     auto product = [&](const ColumnRun& run, auto&& b_row) {
       const int64_t ld = padded_columns<T>(run.width);
-      t.resize(m);
-      for (int64_t b = 0; b < m; ++b) {
-        t.a()[b] = b * out_f + L.out_ptr[i];
-        t.b()[b] = b_row(b);
+      t.resize(count);
+      for (int64_t b = b0; b < b1; ++b) {
+        t.a()[b - b0] = b * ldy + L.out_ptr[i];
+        t.b()[b - b0] = b_row(b);
       }
       result.resize(static_cast<size_t>(rows * ld));
-      gather_rows(dy, 1, t, rows, 0, ld / lanes, result.data(), ld);
-      for (int64_t o = 0; o < rows; ++o)
-        std::copy(result.data() + o * ld, result.data() + o * ld + run.width, dw + L.w_ptr[i] + o * k + run.w_col);
+      gather_rows<T, 12>(dy, 1, t, rows, 0, ld / lanes, result.data(), ld);
+      for (int64_t o = 0; o < rows; ++o) {
+        const T* src = result.data() + o * ld;
+        T* dst = dw + L.w_ptr[i] + o * k + run.w_col;
+        if (b0 == 0) std::copy(src, src + run.width, dst);
+        else for (int64_t c = 0; c < run.width; ++c) dst[c] += src[c];
+      }
     };
     column_runs(L, i, runs);
     int64_t in_place = 0;
@@ -382,9 +420,9 @@ void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, in
       for (const ColumnRun& run : runs) product(run, [&](int64_t b) { return x_row(b) + run.x_col; });
       return;
     }
-    packed.resize(static_cast<size_t>(m * kp));
-    for (int64_t b = 0; b < m; ++b) {
-      T* row = packed.data() + b * kp;
+    packed.resize(static_cast<size_t>(count * kp));
+    for (int64_t b = b0; b < b1; ++b) {
+      T* row = packed.data() + (b - b0) * kp;
       for (const ColumnRun& run : runs) {
         // A plain loop, not std::copy: scattered runs are ~one block of
         // ~24 values, where a memmove call per run cost as much as the copy.
@@ -393,9 +431,15 @@ void linear_grad_weight_kernel(const BlockLayout& L, const T* dy, const T* x, in
       }
       std::fill(row + k, row + kp, T(0));  // vector padding
     }
-    product({0, 0, k}, [&](int64_t b) { return packed.data() + b * kp; });
+    product({0, 0, k}, [&](int64_t b) { return packed.data() + (b - b0) * kp; });
   };
-  balanced_for(L.n, grain(L.n, work), node);
+  const int64_t tasks = (L.n + group - 1) / group;
+  const double work = static_cast<double>(L.num_weights()) * static_cast<double>(m);
+  balanced_for(tasks, grain(tasks, work), [&](int64_t task) {
+    const int64_t first = task * group, last = std::min(L.n, first + group);
+    for (int64_t b0 = 0; b0 == 0 || b0 < m; b0 += kGradWeightBlock)  // an empty batch writes zeros
+      for (int64_t i = first; i < last; ++i) node_rows(i, b0, std::min(m, b0 + kGradWeightBlock));
+  });
 }
 
 // --------------------------------------------------------------- convolution
@@ -786,18 +830,18 @@ at::Tensor linear_forward(const at::Tensor& x, const at::Tensor& weight, const c
                           const at::Tensor& layout_tensor, int64_t out_features) {
   const BlockLayout L = checked_layout(layout_tensor, weight, 1);
   check_linear_inputs("relational_linear", x, weight, bias, L, out_features);
-  const at::Tensor x2 = x.reshape({-1, L.in_features()}).contiguous();
+  const at::Tensor x2 = x.reshape({-1, L.in_features()});  // transposed_panel reads its rows through their stride
   const int64_t m = x2.size(0);
   const at::ScalarType type = compute_type(x.scalar_type());
   at::Tensor y;
   AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_forward_cpu", [&] {
-    const int64_t padded = padded_columns<scalar_t>(m);
+    const int64_t padded = padded_columns<scalar_t>(m), ld = panel_stride<scalar_t>(padded);
     AlignedBuffer<scalar_t> xt, yt;
-    transposed_panel(x2, padded, xt);
+    transposed_panel(x2, padded, ld, xt);
     const at::Tensor w = weight.to(type).contiguous();
-    yt.reset(static_cast<size_t>(L.out_features() * padded));
-    linear_forward_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), xt.get(), yt.get(), padded);
-    y = untransposed(yt.get(), L.out_features(), padded, m, x.options());
+    yt.reset(static_cast<size_t>(L.out_features() * ld));
+    linear_forward_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), xt.get(), yt.get(), padded, ld);
+    y = untransposed(yt.get(), L.out_features(), ld, m, x.options());
   });
   if (bias) y.add_(bias->to(type));  // in the compute type: 16-bit outputs are rounded once
   if (x.scalar_type() != type) y = y.to(x.scalar_type());
@@ -814,18 +858,18 @@ at::Tensor linear_grad_input(const at::Tensor& grad_out, const at::Tensor& weigh
   TORCH_CHECK_VALUE(grad_out.dim() >= 1 && grad_out.size(-1) == L.out_features(),
                     "relational_linear backward: grad_output must end in ", L.out_features(), " features, got shape ",
                     grad_out.sizes());
-  const at::Tensor g2 = grad_out.reshape({-1, L.out_features()}).contiguous();
+  const at::Tensor g2 = grad_out.reshape({-1, L.out_features()});  // read through its row stride
   const int64_t m = g2.size(0);
   const at::ScalarType type = compute_type(grad_out.scalar_type());
   at::Tensor gx;
   AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_grad_input_cpu", [&] {
-    const int64_t padded = padded_columns<scalar_t>(m);
+    const int64_t padded = padded_columns<scalar_t>(m), ld = panel_stride<scalar_t>(padded);
     AlignedBuffer<scalar_t> dyt, gt;
-    transposed_panel(g2, padded, dyt);
+    transposed_panel(g2, padded, ld, dyt);
     const at::Tensor w = weight.to(type).contiguous();
-    gt.reset(static_cast<size_t>(L.in_features() * padded));
-    linear_grad_input_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), dyt.get(), gt.get(), padded);
-    gx = untransposed(gt.get(), L.in_features(), padded, m, grad_out.options());
+    gt.reset(static_cast<size_t>(L.in_features() * ld));
+    linear_grad_input_kernel<scalar_t>(L, w.data_ptr<scalar_t>(), dyt.get(), gt.get(), padded, ld);
+    gx = untransposed(gt.get(), L.in_features(), ld, m, grad_out.options());
   });
   std::vector<int64_t> shape(grad_out.sizes().begin(), grad_out.sizes().end());
   shape.back() = L.in_features();
@@ -842,13 +886,17 @@ at::Tensor linear_grad_weight(const at::Tensor& grad_out, const at::Tensor& x, c
                     grad_out.sizes());
   const at::ScalarType type = compute_type(x.scalar_type());
   const at::Tensor x2 = x.reshape({-1, L.in_features()}).to(type).contiguous();
-  const at::Tensor g2 = grad_out.reshape({-1, L.out_features()}).to(type).contiguous();
+  // dy is read in place through its row stride (e.g. 0 for the expanded
+  // gradient of y.sum(), which .contiguous() used to copy: at batch 1024 and
+  // width 1536, 6 MB written and page-faulted per pass).
+  at::Tensor g2 = grad_out.reshape({-1, L.out_features()}).to(type);
+  if (g2.size(1) > 1 && g2.stride(1) != 1) g2 = g2.contiguous();
   TORCH_CHECK_VALUE(g2.size(0) == x2.size(0), "relational_linear backward: grad_output has ", g2.size(0),
                     " rows but the input has ", x2.size(0));
   at::Tensor dw = at::empty({L.num_weights()}, x2.options());
   AT_DISPATCH_FLOATING_TYPES(type, "relational_linear_grad_weight_cpu", [&] {
-    linear_grad_weight_kernel<scalar_t>(L, g2.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(), x2.size(0),
-                                        dw.data_ptr<scalar_t>());
+    linear_grad_weight_kernel<scalar_t>(L, g2.data_ptr<scalar_t>(), g2.stride(0), x2.data_ptr<scalar_t>(),
+                                        x2.size(0), dw.data_ptr<scalar_t>());
   });
   return dw.to(weight.scalar_type());
 }
