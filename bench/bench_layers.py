@@ -215,6 +215,8 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16", "float64"))
     parser.add_argument("--quick", action="store_true", help="fewer shapes and shorter timings")
+    parser.add_argument("--min-time", type=float, default=None,
+                        help="seconds spent timing each measurement (default 1.0; --quick 0.3)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (CPU)")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
@@ -223,6 +225,8 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     min_time, reps = (0.3, 3) if args.quick else (1.0, 5)
+    if args.min_time is not None:
+        min_time = args.min_time
     print(f"device {device}, dtype {args.dtype}, torch {torch.__version__}, threads {torch.get_num_threads()}\n")
     rows = linear_cases(device, dtype, (128, 1024), (1536,) if args.quick else (512, 1536), min_time, reps)
     print()
