@@ -28,7 +28,6 @@ and at batch 8 (the small-batch threshold, below SMALL_BATCH images).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -38,7 +37,7 @@ from typing import Optional
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_layers import STAGES, step, timer  # noqa: E402
+from bench_layers import STAGES, layer_bench_parser, layer_bench_setup, step, timer  # noqa: E402
 
 from relsparse import graphs  # noqa: E402
 from relsparse.nn import RelationalConv2d, RelationalLinear  # noqa: E402
@@ -137,23 +136,13 @@ def summarize(results: list, device: torch.device) -> list:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16", "float64"))
-    parser.add_argument("--quick", action="store_true", help="fewer cases and densities, shorter timings")
-    parser.add_argument("--min-time", type=float, default=None,
-                        help="seconds spent timing each measurement (default 0.5; --quick 0.2)")
+    parser = layer_bench_parser(__doc__, "fewer cases and densities, shorter timings", 0.5, 0.2)
     parser.add_argument("--kinds", default="linear,conv2d", help="comma-separated: linear, conv2d")
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (CPU)")
-    parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
-    device, dtype = torch.device(args.device), getattr(torch, args.dtype)
     kinds = set(args.kinds.split(","))
     if not kinds <= {"linear", "conv2d"}:
         parser.error(f"--kinds takes linear and/or conv2d, got {args.kinds!r}")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    min_time = args.min_time if args.min_time is not None else (0.2 if args.quick else 0.5)
+    device, dtype, min_time = layer_bench_setup(args)
     ks = QUICK_K if args.quick else LADDER_K
     print(f"device {device}, dtype {args.dtype}, torch {torch.__version__}, threads {torch.get_num_threads()}\n")
     results = []

@@ -210,23 +210,33 @@ def print_row(r: dict) -> None:
               f"/masked {r['sparse_forced'] / r['masked']:.2f}", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def layer_bench_parser(description: str, quick_help: str, min_time: float, quick_min_time: float):
+    """The options of the layer benchmarks (this script and bench_dispatch.py): --device, --dtype,
+    --quick, --min-time (default `min_time`, or `quick_min_time` with --quick), --threads, --json."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16", "float64"))
-    parser.add_argument("--quick", action="store_true", help="fewer shapes and shorter timings")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--min-time", type=float, default=None,
-                        help="seconds spent timing each measurement (default 1.0; --quick 0.3)")
+                        help=f"seconds spent timing each measurement (default {min_time}; --quick {quick_min_time})")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (CPU)")
     parser.add_argument("--json", default=None, help="also write the results here")
-    args = parser.parse_args()
-    device = torch.device(args.device)
-    dtype = getattr(torch, args.dtype)
+    parser.set_defaults(min_time_default=(min_time, quick_min_time))
+    return parser
+
+
+def layer_bench_setup(args) -> tuple:
+    """(device, dtype, seconds per measurement) from layer_bench_parser's arguments; sets the threads."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    min_time, reps = (0.3, 3) if args.quick else (1.0, 5)
-    if args.min_time is not None:
-        min_time = args.min_time
+    min_time = args.min_time_default[1 if args.quick else 0] if args.min_time is None else args.min_time
+    return torch.device(args.device), getattr(torch, args.dtype), min_time
+
+
+def main() -> None:
+    args = layer_bench_parser(__doc__, "fewer shapes and shorter timings", 1.0, 0.3).parse_args()
+    device, dtype, min_time = layer_bench_setup(args)
+    reps = 3 if args.quick else 5
     print(f"device {device}, dtype {args.dtype}, torch {torch.__version__}, threads {torch.get_num_threads()}\n")
     rows = linear_cases(device, dtype, (128, 1024), (1536,) if args.quick else (512, 1536), min_time, reps)
     print()
