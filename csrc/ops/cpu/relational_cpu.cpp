@@ -239,9 +239,10 @@ int64_t panel_stride(int64_t padded) {
   return (lines % 2 == 0 ? lines + 1 : lines) * kLanes<T>;
 }
 
-// The panel of m2^T (m2: m x features, unit column stride, any row stride,
-// e.g. 0 for the expanded gradient of a sum), `ld` apart, in the compute
-// type T and zero in the padding columns [m, padded). Panels live in
+// The panel of m2^T (m2: m x features), rows `ld` apart, in the compute
+// type T and zero in the padding columns [m, padded). m2's rows are read
+// through their stride (any, e.g. 0 for the expanded gradient of a sum);
+// only a column stride other than 1 is made contiguous first. Panels live in
 // scratch memory, not tensors: as tensors, the allocator grew and trimmed
 // its heap on every step of the 5-layer MLP, paying fresh page faults each
 // time (see scratch.hpp).
