@@ -45,7 +45,7 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
-  | xargs -0 -I{} sh -c 'test -f "{}" && cp --parents "{}" "$0"' "$WORK")
+  | tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$WORK")
 echo "[cuda-build] building in $WORK"
 (cd "$WORK" && "$PY" setup.py --quiet build_ext --inplace)
 
